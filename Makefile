@@ -1,0 +1,79 @@
+# minqing — two commands do everything:  `make run`  and  `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+MINQING := $(VENV)/bin/minqing
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+PG_URL  ?= postgres://postgres@127.0.0.1:5432/minqing
+
+help:
+	@echo "make run    install everything, migrate, load the demo township, serve on http://$(HOST):$(PORT)/"
+	@echo "make test   lint, type-check and run the whole suite on SQLite and PostgreSQL"
+	@echo "make bench  run the benchmarks in bench/ (prints figures)"
+	@echo "make lock   re-pin Python dependencies after editing pyproject.toml"
+
+$(VENV)/.installed: requirements/dev.lock pyproject.toml
+	@set -e; py=$$(scripts/find-python.sh); echo "using $$py"; \
+	  [ -x $(PY) ] || $$py -m venv $(VENV); \
+	  $(PY) -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true; \
+	  $(PY) -m pip install -q -r requirements/dev.lock 2>&1 | grep -v '^WARNING: Location' || true; \
+	  $(PY) -m pip install -q --no-deps -e . 2>&1 | grep -v '^WARNING: Location' || true; \
+	  $(PY) -c "import django, minqing; assert django.VERSION[:2] == (6, 1)"
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+# Browser tests drive Debian's Chromium; install it when missing and we may.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "could not install chromium: browser tests will be skipped"; \
+	  else echo "chromium not installed (apt-get install chromium): browser tests will be skipped"; fi; \
+	fi
+
+run: install
+	$(MINQING) migrate --noinput
+	$(MINQING) demo_load --if-empty
+	@$(MINQING) demo_logins
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the task worker)"
+	@trap 'kill $$worker 2>/dev/null' EXIT; \
+	  $(MINQING) db_worker --queue-name '*' >>.worker.log 2>&1 & worker=$$!; \
+	  $(MINQING) runserver $(HOST):$(PORT)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+	$(MINQING) makemigrations --check --dry-run
+
+test-sqlite: install browser
+	$(VENV)/bin/pytest -n 2 --dist loadgroup -q
+
+test-postgres: install
+	@if scripts/pg-ready.sh; then \
+	  DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -n 2 --dist loadgroup -q -m "not browser"; \
+	elif [ -n "$$CI" ]; then echo "PostgreSQL is not reachable at 127.0.0.1:5432 and CI requires it"; exit 1; \
+	else echo; echo "*** PostgreSQL run SKIPPED: no server at 127.0.0.1:5432 (set PG_URL or start PostgreSQL) ***"; echo; fi
+
+test: lint test-sqlite test-postgres
+
+bench: install
+	@for f in bench/bench_*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+lock:
+	$(PY) -m pip install -q uv
+	$(VENV)/bin/uv pip compile pyproject.toml --python-version 3.12 -o requirements/base.lock -q
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --python-version 3.12 -o requirements/dev.lock -q
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache test-output
+
+.PHONY: help install browser run lint test test-sqlite test-postgres bench lock clean

@@ -1,0 +1,19 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    LEADER = "leader", _("乡镇领导")
+    PETITION_OFFICER = "petition_officer", _("信访办/综治中心")
+    DEPT_HANDLER = "dept_handler", _("部门/站所经办人")
+    VILLAGE_LIAISON = "village_liaison", _("包村干部")
+    VILLAGE_CADRE = "village_cadre", _("村干部/网格员")
+    MEDIATOR = "mediator", _("调解员")
+    COUNTY_SUPERVISOR = "county_supervisor", _("县级督查")
+    # 三员分立: three administrators, none of whom can do another's job or read casework.
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    SECURITY_ADMIN = "security_admin", _("安全保密管理员")
+    AUDIT_ADMIN = "audit_admin", _("安全审计员")
+
+
+ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})

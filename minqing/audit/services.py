@@ -1,0 +1,99 @@
+"""Writing the audit trail. Every service that changes data calls audit_record() in its transaction."""
+
+import datetime
+import decimal
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+
+from .models import Action, AuditEntry
+
+# Fields never copied into the audit trail.
+_SKIP_FIELDS = {"password", "updated_at", "created_at"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def snapshot(obj: models.Model, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The concrete field values of `obj` as JSON-safe data, for the before/after of an audit row."""
+    data: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in _SKIP_FIELDS:
+            continue
+        data[field.attname] = _plain(getattr(obj, field.attname))
+    if extra:
+        data.update({k: _plain(v) for k, v in extra.items()})
+    return data
+
+
+def _object_fields(obj: models.Model | None) -> dict[str, str]:
+    if obj is None:
+        return {}
+    return {
+        "object_type": obj._meta.label_lower,
+        "object_id": str(obj.pk),
+        "object_repr": str(obj)[:200],
+        "region_path": getattr(obj, "region_path", "") or "",
+    }
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: Action | str,
+    obj: models.Model | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str = "",
+    ip: str | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    region_path: str = "",
+) -> AuditEntry:
+    """Insert one audit row. Call inside the same transaction as the change it records."""
+    fields = _object_fields(obj)
+    user = actor if getattr(actor, "pk", None) is not None else None
+    return AuditEntry.objects.create(
+        actor=user,
+        actor_name=getattr(actor, "username", "") or "",
+        action=str(action),
+        object_type=object_type or fields.get("object_type", ""),
+        object_id=object_id or fields.get("object_id", ""),
+        object_repr=(object_repr or fields.get("object_repr", ""))[:200],
+        region_path=region_path or fields.get("region_path", ""),
+        before=before,
+        after=after,
+        note=note[:500],
+        ip=ip,
+    )
+
+
+def audit_record_many(*, actor: Any, action: Action | str, objects: Iterable[models.Model], note: str = "") -> int:
+    """Bulk variant for imports: one row per object with its snapshot as `after`."""
+    user = actor if getattr(actor, "pk", None) is not None else None
+    rows = [
+        AuditEntry(
+            actor=user,
+            actor_name=getattr(actor, "username", "") or "",
+            action=str(action),
+            after=snapshot(obj),
+            note=note[:500],
+            **_object_fields(obj),
+        )
+        for obj in objects
+    ]
+    AuditEntry.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)

@@ -1,0 +1,79 @@
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.IntegerChoices):
+    PROVINCE = 1, _("省")
+    CITY = 2, _("市")
+    COUNTY = 3, _("县/区")
+    TOWNSHIP = 4, _("乡镇/街道")
+    VILLAGE = 5, _("村/社区")
+    GROUP = 6, _("村民小组/网格")
+
+
+# How many leading digits of the 12-digit statistical code are significant at each level.
+# Groups and grids have no official code: they get the village code plus three digits.
+PATH_DIGITS = {
+    Level.PROVINCE: 2,
+    Level.CITY: 4,
+    Level.COUNTY: 6,
+    Level.TOWNSHIP: 9,
+    Level.VILLAGE: 12,
+    Level.GROUP: 15,
+}
+
+
+def path_for(code: str, level: int) -> str:
+    return code[: PATH_DIGITS[Level(level)]]
+
+
+def subtree_q(prefix: str, field: str = "region_path") -> Q:
+    """Everything at or below the region whose path is `prefix`, as an index range.
+
+    Paths are digits only, so ':' (the next ASCII character after '9') closes the range.
+    A range, unlike LIKE 'x%', uses a plain B-tree index on both SQLite and PostgreSQL.
+    """
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + ":"})
+
+
+class Region(models.Model):
+    """A node of the administrative tree (GB/T 2260 + NBS statistical division codes)."""
+
+    code = models.CharField(_("区划代码"), max_length=15, unique=True)
+    path = models.CharField(max_length=15, unique=True, editable=False)
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.PositiveSmallIntegerField(_("层级"), choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("上级")
+    )
+    is_active = models.BooleanField(_("在用"), default=True)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # The path is a pure function of code and level; keeping it in step is not a side effect.
+        self.path = path_for(self.code, self.level)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def full_name(self) -> str:
+        names = [r.name for r in self.ancestors()] + [self.name]
+        return "".join(names[-3:])
+
+    def ancestors(self) -> list["Region"]:
+        chain: list[Region] = []
+        node = self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+    def subtree(self) -> "models.QuerySet[Region]":
+        return Region.objects.filter(subtree_q(self.path, "path"))

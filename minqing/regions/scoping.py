@@ -1,0 +1,146 @@
+"""The one place where minqing decides who may see and do what.
+
+A user holds roles in regions (accounts.RoleAssignment). A role grants permissions (ROLE_PERMS);
+a permission held in a region reaches every region below it. Everything region-bound carries
+a `region_path` (the significant digits of its region's code), so "what may this user see" is
+an OR of index ranges over that column. Objects outside the user's regions are reported as
+missing (404), never as forbidden, so their existence does not leak.
+"""
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from minqing.accounts.roles import Role
+
+from .models import subtree_q
+
+
+class Perm(StrEnum):
+    VIEW_HOUSEHOLDS = "view_households"
+    EDIT_HOUSEHOLDS = "edit_households"
+    REVEAL_IDENTITY = "reveal_identity"  # see full ID numbers and phones; every reveal is audited
+    IMPORT_HOUSEHOLDS = "import_households"
+    EXPORT_HOUSEHOLDS = "export_households"
+    RECORD_RELATIONS = "record_relations"  # 亲属/邻里/过结
+    MANAGE_CONFIG = "manage_config"  # system admin: regions, tags, users' basic data
+    MANAGE_ROLES = "manage_roles"  # security admin: role grants, lockouts
+    VIEW_AUDIT = "view_audit"  # audit admin
+
+
+_CASEWORK_EDIT = {
+    Perm.VIEW_HOUSEHOLDS,
+    Perm.EDIT_HOUSEHOLDS,
+    Perm.REVEAL_IDENTITY,
+    Perm.EXPORT_HOUSEHOLDS,
+    Perm.RECORD_RELATIONS,
+}
+
+ROLE_PERMS: dict[Role, frozenset[Perm]] = {
+    Role.LEADER: frozenset(_CASEWORK_EDIT),
+    Role.PETITION_OFFICER: frozenset(_CASEWORK_EDIT | {Perm.IMPORT_HOUSEHOLDS}),
+    Role.DEPT_HANDLER: frozenset({Perm.VIEW_HOUSEHOLDS}),
+    Role.VILLAGE_LIAISON: frozenset(_CASEWORK_EDIT),
+    Role.VILLAGE_CADRE: frozenset(_CASEWORK_EDIT | {Perm.IMPORT_HOUSEHOLDS}),
+    Role.MEDIATOR: frozenset({Perm.VIEW_HOUSEHOLDS, Perm.REVEAL_IDENTITY, Perm.RECORD_RELATIONS}),
+    Role.COUNTY_SUPERVISOR: frozenset({Perm.VIEW_HOUSEHOLDS, Perm.EXPORT_HOUSEHOLDS}),
+    Role.SYSTEM_ADMIN: frozenset({Perm.MANAGE_CONFIG}),
+    Role.SECURITY_ADMIN: frozenset({Perm.MANAGE_ROLES}),
+    Role.AUDIT_ADMIN: frozenset({Perm.VIEW_AUDIT}),
+}
+
+_CACHE_ATTR = "_minqing_grants"
+
+
+def _grants(actor: Any) -> list[tuple[Role, str]]:
+    """(role, region path) pairs held by the actor, cached on the user object for one request."""
+    if actor is None or isinstance(actor, AnonymousUser) or not getattr(actor, "is_authenticated", False):
+        return []
+    if not actor.is_active:
+        return []
+    cached = getattr(actor, _CACHE_ATTR, None)
+    if cached is None:
+        cached = [
+            (Role(role), path)
+            for role, path in actor.role_assignments.filter(region__is_active=True).values_list(
+                "role", "region__path"
+            )
+        ]
+        setattr(actor, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_grants(actor: Any) -> None:
+    """Drop the cached grants after the actor's roles change."""
+    if hasattr(actor, _CACHE_ATTR):
+        delattr(actor, _CACHE_ATTR)
+
+
+def _minimal(paths: Iterable[str]) -> list[str]:
+    """Drop paths already covered by a shorter one (a county grant covers its villages)."""
+    kept: list[str] = []
+    for path in sorted(set(paths), key=lambda p: (len(p), p)):
+        if not any(path.startswith(k) for k in kept):
+            kept.append(path)
+    return sorted(kept)
+
+
+def regions_with(actor: Any, perm: Perm) -> list[str]:
+    """Region paths in which the actor holds `perm`, minimal (no path below another)."""
+    return _minimal(path for role, path in _grants(actor) if perm in ROLE_PERMS.get(role, frozenset()))
+
+
+def roles_of(actor: Any) -> set[Role]:
+    return {role for role, _path in _grants(actor)}
+
+
+def has_perm(actor: Any, perm: Perm, region_path: str | None = None) -> bool:
+    """Does the actor hold `perm` anywhere (region_path None) or over the region `region_path`?"""
+    paths = regions_with(actor, perm)
+    if region_path is None:
+        return bool(paths)
+    return any(region_path.startswith(p) for p in paths)
+
+
+def require(actor: Any, perm: Perm, region_path: str | None = None) -> None:
+    """Raise PermissionDenied unless has_perm(); for actions on objects the actor can already see."""
+    if not has_perm(actor, perm, region_path):
+        raise PermissionDenied(_("您没有执行此操作的权限。"))
+
+
+def region_q(actor: Any, perm: Perm = Perm.VIEW_HOUSEHOLDS, field: str = "region_path") -> Q:
+    """A filter matching rows whose `field` lies in the actor's regions for `perm` (none: nothing)."""
+    paths = regions_with(actor, perm)
+    if not paths:
+        return Q(pk__in=[])
+    q = Q()
+    for path in paths:
+        q |= subtree_q(path, field)
+    return q
+
+
+def scope[M: Model](
+    qs: QuerySet[M], actor: Any, perm: Perm = Perm.VIEW_HOUSEHOLDS, field: str = "region_path"
+) -> QuerySet[M]:
+    """Restrict a queryset to what the actor may see. Every read of region-bound data goes through here."""
+    return qs.filter(region_q(actor, perm, field))
+
+
+def get_for_actor[M: Model](
+    qs: QuerySet[M], actor: Any, perm: Perm = Perm.VIEW_HOUSEHOLDS, field: str = "region_path", **lookup: Any
+) -> M:
+    """One object the actor may see, or Http404 exactly as if it did not exist."""
+    try:
+        return scope(qs, actor, perm, field).get(**lookup)
+    except (qs.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(_("找不到该记录。")) from exc
+
+
+def can_see_path(actor: Any, region_path: str, perm: Perm = Perm.VIEW_HOUSEHOLDS) -> bool:
+    return has_perm(actor, perm, region_path)
