@@ -78,3 +78,6 @@ def people(tree: Tree) -> People:
         auditadmin=user("auditadmin", Role.AUDIT_ADMIN, tree.county),
         nobody=user("nobody", None, tree.county),
     )
+
+
+from minqing.core.tests.browser import browser_page  # noqa: E402,F401  (fixture)

@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(os.environ.get("MINQING_VAR_DIR", BASE_DIR / "var"))
@@ -28,7 +27,7 @@ ALLOWED_HOSTS = env_list("MINQING_ALLOWED_HOSTS", "127.0.0.1,localhost,testserve
 CSRF_TRUSTED_ORIGINS = env_list("MINQING_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "minqing.core.admin_apps.MinqingAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -133,9 +132,12 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("MINQING_STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [
+    BASE_DIR / "minqing" / "static",
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
 ]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request when it is missing
+WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MINQING_MEDIA_ROOT", VAR_DIR / "media"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -5,11 +5,15 @@ Required: MINQING_SECRET_KEY, MINQING_ALLOWED_HOSTS, DATABASE_URL (postgres://..
 
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env_bool
 
 DEBUG = False
-SECRET_KEY = os.environ["MINQING_SECRET_KEY"] if "MINQING_SECRET_KEY" in os.environ else SECRET_KEY  # noqa: F405
+if not os.environ.get("MINQING_SECRET_KEY"):
+    raise ImproperlyConfigured("Set MINQING_SECRET_KEY (a long random string) for production.")
+SECRET_KEY = os.environ["MINQING_SECRET_KEY"]
 SECURE_SSL_REDIRECT = env_bool("MINQING_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True

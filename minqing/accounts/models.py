@@ -27,7 +27,10 @@ class RoleAssignment(models.Model):
     """A user holds a role in a region and, through it, in every region below."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments", verbose_name=_("用户")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+        verbose_name=_("用户"),
     )
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("辖区"))

@@ -81,7 +81,9 @@ def audit_record(
     )
 
 
-def audit_record_many(*, actor: Any, action: Action | str, objects: Iterable[models.Model], note: str = "") -> int:
+def audit_record_many(
+    *, actor: Any, action: Action | str, objects: Iterable[models.Model], note: str = ""
+) -> int:
     """Bulk variant for imports: one row per object with its snapshot as `after`."""
     user = actor if getattr(actor, "pk", None) is not None else None
     rows = [

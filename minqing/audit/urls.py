@@ -1,3 +1,10 @@
 from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "audit"
+
+urlpatterns = [
+    path("", views.audit_list, name="list"),
+    path("export/", views.audit_export, name="export"),
+]

@@ -6,4 +6,4 @@ from minqing.accounts.models import User
 
 
 class AuthedRequest(HttpRequest):
-    user: User  # type: ignore[assignment]
+    user: User

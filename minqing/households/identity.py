@@ -29,7 +29,9 @@ def normalize_id_number(raw: object) -> str:
         return ""
     if _SCIENTIFIC.match(value):
         raise ValidationError(
-            _("身份证号显示为科学计数法（%(value)s），说明Excel已把它当成数字并丢失了末位；请把该列设为“文本”格式后重新填写。")
+            _(
+                "身份证号显示为科学计数法（%(value)s），说明Excel已把它当成数字并丢失了末位；请把该列设为“文本”格式后重新填写。"
+            )
             % {"value": value},
             code="id_scientific",
         )
@@ -40,7 +42,9 @@ def normalize_id_number(raw: object) -> str:
     try:
         _id_field.clean(value)
     except ValidationError as exc:
-        raise ValidationError(_("身份证号无效：%(why)s") % {"why": _id_reason(value)}, code="id_invalid") from exc
+        raise ValidationError(
+            _("身份证号无效：%(why)s") % {"why": _id_reason(value)}, code="id_invalid"
+        ) from exc
     return value
 
 
@@ -78,7 +82,9 @@ def normalize_phone(raw: object) -> str:
     if value.startswith("+86"):
         value = value[3:]
     if re.search(r"[^\d\-]", value):
-        raise ValidationError(_("电话号码只能包含数字和连字符（现为“%(value)s”）。") % {"value": value}, code="phone_chars")
+        raise ValidationError(
+            _("电话号码只能包含数字和连字符（现为“%(value)s”）。") % {"value": value}, code="phone_chars"
+        )
     if _MOBILE.match(value):
         return value
     if _LANDLINE.match(value):
@@ -95,5 +101,5 @@ def normalize_phone(raw: object) -> str:
 @lru_cache(maxsize=65536)
 def pinyin_initials(name: str) -> str:
     """张建国 → zjg. Letters and digits in the name are kept as they are (lower case)."""
-    parts = lazy_pinyin(name, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))
+    parts = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")
     return "".join(p for p in parts if p.isalnum()).lower()

@@ -63,14 +63,23 @@ class Household(TimeStampedModel):
     land_farmland = models.DecimalField(_("耕地(亩)"), max_digits=8, decimal_places=2, default=Decimal("0"))
     land_forest = models.DecimalField(_("林地(亩)"), max_digits=8, decimal_places=2, default=Decimal("0"))
     land_garden = models.DecimalField(_("园地(亩)"), max_digits=8, decimal_places=2, default=Decimal("0"))
-    land_homestead = models.DecimalField(_("宅基地(亩)"), max_digits=8, decimal_places=2, default=Decimal("0"))
-    tags = models.ManyToManyField(DifficultyTag, blank=True, related_name="households", verbose_name=_("困难类别"))
+    land_homestead = models.DecimalField(
+        _("宅基地(亩)"), max_digits=8, decimal_places=2, default=Decimal("0")
+    )
+    tags = models.ManyToManyField(
+        DifficultyTag, blank=True, related_name="households", verbose_name=_("困难类别")
+    )
     notes = models.TextField(_("备注"), blank=True)
     status = models.CharField(
         _("状态"), max_length=10, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE
     )
     split_from = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="splits", verbose_name=_("分户自")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="splits",
+        verbose_name=_("分户自"),
     )
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -117,7 +126,12 @@ class Resident(TimeStampedModel):
     """A person registered in a household. `household` is where they belong now; Membership keeps the past."""
 
     household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="members", verbose_name=_("户")
+        Household,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("户"),
     )
     region_path = models.CharField(max_length=15, db_index=True, editable=False)
     name = models.CharField(_("姓名"), max_length=50, db_index=True)
@@ -130,11 +144,15 @@ class Resident(TimeStampedModel):
     id_rev = models.CharField(max_length=18, db_index=True, blank=True, editable=False)
     phone = models.CharField(_("电话"), max_length=20, blank=True)
     phone_rev = models.CharField(max_length=20, db_index=True, blank=True, editable=False)
-    relation = models.CharField(_("与户主关系"), max_length=20, choices=Relation.choices, default=Relation.OTHER)
+    relation = models.CharField(
+        _("与户主关系"), max_length=20, choices=Relation.choices, default=Relation.OTHER
+    )
     living = models.CharField(_("居住状态"), max_length=20, choices=Living.choices, default=Living.HOME)
     is_deceased = models.BooleanField(_("已故"), default=False)
     death_date = models.DateField(_("死亡日期"), null=True, blank=True)
-    tags = models.ManyToManyField(DifficultyTag, blank=True, related_name="residents", verbose_name=_("困难类别"))
+    tags = models.ManyToManyField(
+        DifficultyTag, blank=True, related_name="residents", verbose_name=_("困难类别")
+    )
     notes = models.TextField(_("备注"), blank=True)
 
     class Meta:
@@ -184,7 +202,9 @@ class Membership(models.Model):
         verbose_name_plural = _("户成员变动")
         constraints = [
             models.UniqueConstraint(
-                fields=["resident"], condition=Q(ended_on__isnull=True), name="one_open_membership_per_resident"
+                fields=["resident"],
+                condition=Q(ended_on__isnull=True),
+                name="one_open_membership_per_resident",
             ),
         ]
 
@@ -258,7 +278,9 @@ class ImportJob(TimeStampedModel):
     region_path = models.CharField(max_length=15, db_index=True, editable=False)
     file_name = models.CharField(_("文件名"), max_length=255)
     content = models.BinaryField(editable=False)
-    status = models.CharField(_("状态"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
     # Summary of what applying would do / did: counts of households and residents created and updated.

@@ -124,7 +124,7 @@ def clean_person(data: PersonData, *, exclude_resident_id: int | None = None) ->
     except ValidationError as exc:
         errors.setdefault("phone", []).extend(exc.messages)
     if errors:
-        raise ValidationError(errors)  # type: ignore[arg-type]
+        raise ValidationError(errors)
     return out
 
 
@@ -278,11 +278,22 @@ def resident_update(*, actor: User, resident: Resident, person: PersonData) -> R
     resident.save()
     resident.tags.set(person.tags)
     if resident.household and resident.household.head_id == resident.pk:
-        Household.objects.filter(pk=resident.household_id).update(head_name=resident.name)
+        Household.objects.filter(pk=resident.household.pk).update(head_name=resident.name)
     audit_record(
         actor=actor, action=Action.UPDATE, obj=resident, before=before, after=_resident_snapshot(resident)
     )
     return resident
+
+
+def _check_change_date(resident: Resident, on: datetime.date) -> None:
+    """A change cannot be dated in the future nor before the resident joined the current household."""
+    if on > timezone.localdate():
+        raise ValidationError({"on": [_("日期不能晚于今天。")]})
+    current = Membership.objects.filter(resident=resident, ended_on__isnull=True).first()
+    if current is not None and on < current.started_on:
+        raise ValidationError(
+            {"on": [_("日期不能早于其在本户登记的日期（%(d)s）。") % {"d": current.started_on.isoformat()}]}
+        )
 
 
 def _close_membership(resident: Resident, on: datetime.date, reason: str) -> None:
@@ -317,6 +328,7 @@ def resident_move(
         raise ValidationError({"relation": [_("目标户已有户主。")]})
     if old is not None and old.head_id == resident.pk and old.members.filter(is_deceased=False).count() > 1:
         raise ServiceError(_("户主迁出前请先变更户主。"))
+    _check_change_date(resident, on)
     before = _resident_snapshot(resident)
     _close_membership(resident, on, reason if reason != MoveReason.MOVE_IN else MoveReason.MOVE_OUT)
     resident.household = to_household
@@ -400,6 +412,7 @@ def resident_record_death(*, actor: User, resident: Resident, on: datetime.date)
         raise ValidationError({"death_date": [_("死亡日期不能晚于今天。")]})
     if resident.birth_date and on < resident.birth_date:
         raise ValidationError({"death_date": [_("死亡日期早于出生日期。")]})
+    _check_change_date(resident, on)
     before = _resident_snapshot(resident)
     resident.is_deceased = True
     resident.death_date = on
@@ -415,10 +428,9 @@ def resident_record_death(*, actor: User, resident: Resident, on: datetime.date)
         note=_("登记死亡"),
     )
     household = resident.household
-    if household is not None and household.head_id == resident.pk:
-        # The household keeps its head on record until the family names a new one.
-        if not household.members.filter(is_deceased=False).exists():
-            _close_household(actor=actor, household=household)
+    # The household keeps a dead head on record until the family names a new one; it closes with its last member.
+    if household is not None and not household.members.filter(is_deceased=False).exists():
+        _close_household(actor=actor, household=household)
     return resident
 
 
@@ -437,6 +449,8 @@ def household_split(
     require(actor, Perm.EDIT_HOUSEHOLDS, household.region_path)
     on = on or timezone.localdate()
     ids = {m.pk for m in members}
+    for member in members:
+        _check_change_date(member, on)
     if not members or new_head.pk not in ids:
         raise ValidationError({"members": [_("请选择分出的成员，并指定其中一人为新户主。")]})
     if any(m.household_id != household.pk or m.is_deceased for m in members):
@@ -512,7 +526,7 @@ def relation_record(
     if since and since > timezone.localdate():
         errors["since"] = [_("起始时间不能晚于今天。")]
     if errors:
-        raise ValidationError(errors)  # type: ignore[arg-type]
+        raise ValidationError(errors)
     relation = HouseholdRelation.objects.create(
         kind=kind,
         household_a=household_a,

@@ -45,7 +45,12 @@ class Region(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     level = models.PositiveSmallIntegerField(_("层级"), choices=Level.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("上级")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("上级"),
     )
     is_active = models.BooleanField(_("在用"), default=True)
 

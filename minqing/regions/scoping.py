@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -138,7 +138,7 @@ def get_for_actor[M: Model](
     """One object the actor may see, or Http404 exactly as if it did not exist."""
     try:
         return scope(qs, actor, perm, field).get(**lookup)
-    except (qs.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404(_("找不到该记录。")) from exc
 
 

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,27 +14,63 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='时间')),
-                ('actor_name', models.CharField(blank=True, max_length=150, verbose_name='操作人账号')),
-                ('action', models.CharField(choices=[('create', '新增'), ('update', '修改'), ('delete', '删除'), ('reveal', '查看完整个人信息'), ('export', '导出'), ('import', '导入'), ('login', '登录'), ('login_failed', '登录失败'), ('logout', '退出')], db_index=True, max_length=20, verbose_name='操作')),
-                ('object_type', models.CharField(blank=True, db_index=True, max_length=60, verbose_name='对象类型')),
-                ('object_id', models.CharField(blank=True, max_length=64, verbose_name='对象编号')),
-                ('object_repr', models.CharField(blank=True, max_length=200, verbose_name='对象')),
-                ('region_path', models.CharField(blank=True, db_index=True, max_length=15)),
-                ('before', models.JSONField(blank=True, null=True, verbose_name='修改前')),
-                ('after', models.JSONField(blank=True, null=True, verbose_name='修改后')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='说明')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="时间")),
+                ("actor_name", models.CharField(blank=True, max_length=150, verbose_name="操作人账号")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "新增"),
+                            ("update", "修改"),
+                            ("delete", "删除"),
+                            ("reveal", "查看完整个人信息"),
+                            ("export", "导出"),
+                            ("import", "导入"),
+                            ("login", "登录"),
+                            ("login_failed", "登录失败"),
+                            ("logout", "退出"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                        verbose_name="操作",
+                    ),
+                ),
+                (
+                    "object_type",
+                    models.CharField(blank=True, db_index=True, max_length=60, verbose_name="对象类型"),
+                ),
+                ("object_id", models.CharField(blank=True, max_length=64, verbose_name="对象编号")),
+                ("object_repr", models.CharField(blank=True, max_length=200, verbose_name="对象")),
+                ("region_path", models.CharField(blank=True, db_index=True, max_length=15)),
+                ("before", models.JSONField(blank=True, null=True, verbose_name="修改前")),
+                ("after", models.JSONField(blank=True, null=True, verbose_name="修改后")),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="说明")),
+                ("ip", models.GenericIPAddressField(blank=True, null=True, verbose_name="IP")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="操作人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审计记录',
-                'verbose_name_plural': '审计记录',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='audit_object_idx')],
+                "verbose_name": "审计记录",
+                "verbose_name_plural": "审计记录",
+                "ordering": ["-at", "-id"],
+                "indexes": [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")],
             },
         ),
     ]

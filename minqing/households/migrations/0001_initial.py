@@ -7,164 +7,497 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('regions', '0001_initial'),
+        ("regions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DifficultyTag',
+            name="DifficultyTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=30, unique=True, verbose_name='名称')),
-                ('applies_to', models.CharField(choices=[('household', '户'), ('person', '人')], max_length=10, verbose_name='适用于')),
-                ('description', models.CharField(blank=True, max_length=200, verbose_name='说明')),
-                ('sort_order', models.PositiveSmallIntegerField(default=100, verbose_name='排序')),
-                ('is_active', models.BooleanField(default=True, verbose_name='在用')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=30, unique=True, verbose_name="名称")),
+                (
+                    "applies_to",
+                    models.CharField(
+                        choices=[("household", "户"), ("person", "人")], max_length=10, verbose_name="适用于"
+                    ),
+                ),
+                ("description", models.CharField(blank=True, max_length=200, verbose_name="说明")),
+                ("sort_order", models.PositiveSmallIntegerField(default=100, verbose_name="排序")),
+                ("is_active", models.BooleanField(default=True, verbose_name="在用")),
             ],
             options={
-                'verbose_name': '困难类别标签',
-                'verbose_name_plural': '困难类别标签',
-                'ordering': ['sort_order', 'name'],
+                "verbose_name": "困难类别标签",
+                "verbose_name_plural": "困难类别标签",
+                "ordering": ["sort_order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='户编号')),
-                ('region_path', models.CharField(db_index=True, editable=False, max_length=15)),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='住址')),
-                ('head_name', models.CharField(blank=True, db_index=True, max_length=50, verbose_name='户主姓名')),
-                ('housing', models.CharField(blank=True, choices=[('concrete', '砖混/钢混'), ('brick_wood', '砖木'), ('earth', '土木/土坯'), ('unsafe_c', '危房(C级)'), ('unsafe_d', '危房(D级)'), ('none', '无房/借住'), ('other', '其他')], max_length=20, verbose_name='住房状况')),
-                ('land_farmland', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=8, verbose_name='耕地(亩)')),
-                ('land_forest', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=8, verbose_name='林地(亩)')),
-                ('land_garden', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=8, verbose_name='园地(亩)')),
-                ('land_homestead', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=8, verbose_name='宅基地(亩)')),
-                ('notes', models.TextField(blank=True, verbose_name='备注')),
-                ('status', models.CharField(choices=[('active', '在册'), ('closed', '已注销')], default='active', max_length=10, verbose_name='状态')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region', verbose_name='村/组')),
-                ('split_from', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='splits', to='households.household', verbose_name='分户自')),
-                ('tags', models.ManyToManyField(blank=True, related_name='households', to='households.difficultytag', verbose_name='困难类别')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="户编号")),
+                ("region_path", models.CharField(db_index=True, editable=False, max_length=15)),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="住址")),
+                (
+                    "head_name",
+                    models.CharField(blank=True, db_index=True, max_length=50, verbose_name="户主姓名"),
+                ),
+                (
+                    "housing",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("concrete", "砖混/钢混"),
+                            ("brick_wood", "砖木"),
+                            ("earth", "土木/土坯"),
+                            ("unsafe_c", "危房(C级)"),
+                            ("unsafe_d", "危房(D级)"),
+                            ("none", "无房/借住"),
+                            ("other", "其他"),
+                        ],
+                        max_length=20,
+                        verbose_name="住房状况",
+                    ),
+                ),
+                (
+                    "land_farmland",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=8, verbose_name="耕地(亩)"
+                    ),
+                ),
+                (
+                    "land_forest",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=8, verbose_name="林地(亩)"
+                    ),
+                ),
+                (
+                    "land_garden",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=8, verbose_name="园地(亩)"
+                    ),
+                ),
+                (
+                    "land_homestead",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=8, verbose_name="宅基地(亩)"
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="备注")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "在册"), ("closed", "已注销")],
+                        default="active",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="regions.region",
+                        verbose_name="村/组",
+                    ),
+                ),
+                (
+                    "split_from",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="splits",
+                        to="households.household",
+                        verbose_name="分户自",
+                    ),
+                ),
+                (
+                    "tags",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="households",
+                        to="households.difficultytag",
+                        verbose_name="困难类别",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '户',
-                'verbose_name_plural': '户',
-                'ordering': ['code'],
+                "verbose_name": "户",
+                "verbose_name_plural": "户",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('region_path', models.CharField(db_index=True, editable=False, max_length=15)),
-                ('file_name', models.CharField(max_length=255, verbose_name='文件名')),
-                ('content', models.BinaryField()),
-                ('status', models.CharField(choices=[('pending', '排队中'), ('validating', '校验中'), ('validated', '已校验，待确认'), ('applying', '导入中'), ('applied', '已导入'), ('failed', '无法读取'), ('cancelled', '已取消')], default='pending', max_length=20, verbose_name='状态')),
-                ('rows_total', models.PositiveIntegerField(default=0)),
-                ('rows_done', models.PositiveIntegerField(default=0)),
-                ('summary', models.JSONField(blank=True, default=dict)),
-                ('errors', models.JSONField(blank=True, default=list)),
-                ('error_message', models.TextField(blank=True)),
-                ('apply_good_rows', models.BooleanField(default=False)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("region_path", models.CharField(db_index=True, editable=False, max_length=15)),
+                ("file_name", models.CharField(max_length=255, verbose_name="文件名")),
+                ("content", models.BinaryField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "排队中"),
+                            ("validating", "校验中"),
+                            ("validated", "已校验，待确认"),
+                            ("applying", "导入中"),
+                            ("applied", "已导入"),
+                            ("failed", "无法读取"),
+                            ("cancelled", "已取消"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("rows_total", models.PositiveIntegerField(default=0)),
+                ("rows_done", models.PositiveIntegerField(default=0)),
+                ("summary", models.JSONField(blank=True, default=dict)),
+                ("errors", models.JSONField(blank=True, default=list)),
+                ("error_message", models.TextField(blank=True)),
+                ("apply_good_rows", models.BooleanField(default=False)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '导入任务',
-                'verbose_name_plural': '导入任务',
-                'ordering': ['-created_at'],
+                "verbose_name": "导入任务",
+                "verbose_name_plural": "导入任务",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Resident',
+            name="Resident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('region_path', models.CharField(db_index=True, editable=False, max_length=15)),
-                ('name', models.CharField(db_index=True, max_length=50, verbose_name='姓名')),
-                ('name_initials', models.CharField(db_index=True, editable=False, max_length=50, verbose_name='拼音首字母')),
-                ('gender', models.CharField(blank=True, choices=[('M', '男'), ('F', '女')], max_length=1, verbose_name='性别')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='出生日期')),
-                ('ethnicity', models.CharField(blank=True, default='汉族', max_length=20, verbose_name='民族')),
-                ('id_number', models.CharField(blank=True, max_length=18, null=True, unique=True, verbose_name='身份证号')),
-                ('id_rev', models.CharField(blank=True, db_index=True, editable=False, max_length=18)),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='电话')),
-                ('phone_rev', models.CharField(blank=True, db_index=True, editable=False, max_length=20)),
-                ('relation', models.CharField(choices=[('head', '户主'), ('spouse', '配偶'), ('son', '子'), ('daughter', '女'), ('child_in_law', '儿媳/女婿'), ('grandchild', '孙子女/外孙子女'), ('parent', '父母'), ('grandparent', '祖父母/外祖父母'), ('sibling', '兄弟姐妹'), ('other', '其他')], default='other', max_length=20, verbose_name='与户主关系')),
-                ('living', models.CharField(choices=[('home', '在家'), ('away_work', '外出务工'), ('away_study', '外出就学'), ('away_other', '其他外出')], default='home', max_length=20, verbose_name='居住状态')),
-                ('is_deceased', models.BooleanField(default=False, verbose_name='已故')),
-                ('death_date', models.DateField(blank=True, null=True, verbose_name='死亡日期')),
-                ('notes', models.TextField(blank=True, verbose_name='备注')),
-                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='households.household', verbose_name='户')),
-                ('tags', models.ManyToManyField(blank=True, related_name='residents', to='households.difficultytag', verbose_name='困难类别')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("region_path", models.CharField(db_index=True, editable=False, max_length=15)),
+                ("name", models.CharField(db_index=True, max_length=50, verbose_name="姓名")),
+                (
+                    "name_initials",
+                    models.CharField(db_index=True, editable=False, max_length=50, verbose_name="拼音首字母"),
+                ),
+                (
+                    "gender",
+                    models.CharField(
+                        blank=True, choices=[("M", "男"), ("F", "女")], max_length=1, verbose_name="性别"
+                    ),
+                ),
+                ("birth_date", models.DateField(blank=True, null=True, verbose_name="出生日期")),
+                (
+                    "ethnicity",
+                    models.CharField(blank=True, default="汉族", max_length=20, verbose_name="民族"),
+                ),
+                (
+                    "id_number",
+                    models.CharField(
+                        blank=True, max_length=18, null=True, unique=True, verbose_name="身份证号"
+                    ),
+                ),
+                ("id_rev", models.CharField(blank=True, db_index=True, editable=False, max_length=18)),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="电话")),
+                ("phone_rev", models.CharField(blank=True, db_index=True, editable=False, max_length=20)),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("head", "户主"),
+                            ("spouse", "配偶"),
+                            ("son", "子"),
+                            ("daughter", "女"),
+                            ("child_in_law", "儿媳/女婿"),
+                            ("grandchild", "孙子女/外孙子女"),
+                            ("parent", "父母"),
+                            ("grandparent", "祖父母/外祖父母"),
+                            ("sibling", "兄弟姐妹"),
+                            ("other", "其他"),
+                        ],
+                        default="other",
+                        max_length=20,
+                        verbose_name="与户主关系",
+                    ),
+                ),
+                (
+                    "living",
+                    models.CharField(
+                        choices=[
+                            ("home", "在家"),
+                            ("away_work", "外出务工"),
+                            ("away_study", "外出就学"),
+                            ("away_other", "其他外出"),
+                        ],
+                        default="home",
+                        max_length=20,
+                        verbose_name="居住状态",
+                    ),
+                ),
+                ("is_deceased", models.BooleanField(default=False, verbose_name="已故")),
+                ("death_date", models.DateField(blank=True, null=True, verbose_name="死亡日期")),
+                ("notes", models.TextField(blank=True, verbose_name="备注")),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="households.household",
+                        verbose_name="户",
+                    ),
+                ),
+                (
+                    "tags",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="residents",
+                        to="households.difficultytag",
+                        verbose_name="困难类别",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '居民',
-                'verbose_name_plural': '居民',
-                'ordering': ['household_id', 'id'],
+                "verbose_name": "居民",
+                "verbose_name_plural": "居民",
+                "ordering": ["household_id", "id"],
             },
         ),
         migrations.AddField(
-            model_name='household',
-            name='head',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='households.resident', verbose_name='户主'),
+            model_name="household",
+            name="head",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="households.resident",
+                verbose_name="户主",
+            ),
         ),
         migrations.CreateModel(
-            name='HouseholdRelation',
+            name="HouseholdRelation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('kin', '亲属'), ('neighbour', '邻里'), ('feud', '过结')], max_length=10, verbose_name='关系')),
-                ('subject', models.CharField(blank=True, max_length=200, verbose_name='事由')),
-                ('since', models.DateField(blank=True, null=True, verbose_name='起始时间')),
-                ('severity', models.PositiveSmallIntegerField(blank=True, choices=[(1, '一般'), (2, '较重'), (3, '严重')], null=True, verbose_name='严重程度')),
-                ('status', models.CharField(blank=True, choices=[('active', '未化解'), ('eased', '有缓和'), ('resolved', '已化解')], max_length=10, verbose_name='状态')),
-                ('notes', models.TextField(blank=True, verbose_name='备注')),
-                ('household_a', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relations_as_a', to='households.household')),
-                ('household_b', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relations_as_b', to='households.household')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("kin", "亲属"), ("neighbour", "邻里"), ("feud", "过结")],
+                        max_length=10,
+                        verbose_name="关系",
+                    ),
+                ),
+                ("subject", models.CharField(blank=True, max_length=200, verbose_name="事由")),
+                ("since", models.DateField(blank=True, null=True, verbose_name="起始时间")),
+                (
+                    "severity",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(1, "一般"), (2, "较重"), (3, "严重")],
+                        null=True,
+                        verbose_name="严重程度",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        blank=True,
+                        choices=[("active", "未化解"), ("eased", "有缓和"), ("resolved", "已化解")],
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="备注")),
+                (
+                    "household_a",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relations_as_a",
+                        to="households.household",
+                    ),
+                ),
+                (
+                    "household_b",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relations_as_b",
+                        to="households.household",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '户间关系',
-                'verbose_name_plural': '户间关系',
-                'ordering': ['-created_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('household_a', models.F('household_b')), _negated=True), name='relation_not_self')],
+                "verbose_name": "户间关系",
+                "verbose_name_plural": "户间关系",
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("household_a", models.F("household_b")), _negated=True),
+                        name="relation_not_self",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('relation', models.CharField(choices=[('head', '户主'), ('spouse', '配偶'), ('son', '子'), ('daughter', '女'), ('child_in_law', '儿媳/女婿'), ('grandchild', '孙子女/外孙子女'), ('parent', '父母'), ('grandparent', '祖父母/外祖父母'), ('sibling', '兄弟姐妹'), ('other', '其他')], max_length=20, verbose_name='与户主关系')),
-                ('started_on', models.DateField(verbose_name='起')),
-                ('start_reason', models.CharField(choices=[('registered', '建档登记'), ('birth', '出生'), ('move_in', '迁入'), ('move_out', '迁出'), ('marriage', '婚嫁'), ('split', '分户'), ('death', '死亡')], max_length=20, verbose_name='原因')),
-                ('ended_on', models.DateField(blank=True, null=True, verbose_name='止')),
-                ('end_reason', models.CharField(blank=True, choices=[('registered', '建档登记'), ('birth', '出生'), ('move_in', '迁入'), ('move_out', '迁出'), ('marriage', '婚嫁'), ('split', '分户'), ('death', '死亡')], max_length=20, verbose_name='结束原因')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='households.household')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='households.resident')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("head", "户主"),
+                            ("spouse", "配偶"),
+                            ("son", "子"),
+                            ("daughter", "女"),
+                            ("child_in_law", "儿媳/女婿"),
+                            ("grandchild", "孙子女/外孙子女"),
+                            ("parent", "父母"),
+                            ("grandparent", "祖父母/外祖父母"),
+                            ("sibling", "兄弟姐妹"),
+                            ("other", "其他"),
+                        ],
+                        max_length=20,
+                        verbose_name="与户主关系",
+                    ),
+                ),
+                ("started_on", models.DateField(verbose_name="起")),
+                (
+                    "start_reason",
+                    models.CharField(
+                        choices=[
+                            ("registered", "建档登记"),
+                            ("birth", "出生"),
+                            ("move_in", "迁入"),
+                            ("move_out", "迁出"),
+                            ("marriage", "婚嫁"),
+                            ("split", "分户"),
+                            ("death", "死亡"),
+                        ],
+                        max_length=20,
+                        verbose_name="原因",
+                    ),
+                ),
+                ("ended_on", models.DateField(blank=True, null=True, verbose_name="止")),
+                (
+                    "end_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("registered", "建档登记"),
+                            ("birth", "出生"),
+                            ("move_in", "迁入"),
+                            ("move_out", "迁出"),
+                            ("marriage", "婚嫁"),
+                            ("split", "分户"),
+                            ("death", "死亡"),
+                        ],
+                        max_length=20,
+                        verbose_name="结束原因",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="households.household",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="households.resident",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '户成员变动',
-                'verbose_name_plural': '户成员变动',
-                'ordering': ['started_on', 'id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('ended_on__isnull', True)), fields=('resident',), name='one_open_membership_per_resident')],
+                "verbose_name": "户成员变动",
+                "verbose_name_plural": "户成员变动",
+                "ordering": ["started_on", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("ended_on__isnull", True)),
+                        fields=("resident",),
+                        name="one_open_membership_per_resident",
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='household',
-            index=models.Index(fields=['region_path', 'code'], name='household_region_code_idx'),
+            model_name="household",
+            index=models.Index(fields=["region_path", "code"], name="household_region_code_idx"),
         ),
     ]

@@ -24,7 +24,8 @@ def seed(apps, schema_editor):
     DifficultyTag = apps.get_model("households", "DifficultyTag")
     for order, (name, applies_to, description) in enumerate(TAGS, start=1):
         DifficultyTag.objects.get_or_create(
-            name=name, defaults={"applies_to": applies_to, "description": description, "sort_order": order * 10}
+            name=name,
+            defaults={"applies_to": applies_to, "description": description, "sort_order": order * 10},
         )
 
 

@@ -5,28 +5,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=15, unique=True, verbose_name='区划代码')),
-                ('path', models.CharField(editable=False, max_length=15, unique=True)),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, '省'), (2, '市'), (3, '县/区'), (4, '乡镇/街道'), (5, '村/社区'), (6, '村民小组/网格')], verbose_name='层级')),
-                ('is_active', models.BooleanField(default=True, verbose_name='在用')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='regions.region', verbose_name='上级')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=15, unique=True, verbose_name="区划代码")),
+                ("path", models.CharField(editable=False, max_length=15, unique=True)),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "省"),
+                            (2, "市"),
+                            (3, "县/区"),
+                            (4, "乡镇/街道"),
+                            (5, "村/社区"),
+                            (6, "村民小组/网格"),
+                        ],
+                        verbose_name="层级",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="在用")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="regions.region",
+                        verbose_name="上级",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '行政区划',
-                'verbose_name_plural': '行政区划',
-                'ordering': ['path'],
+                "verbose_name": "行政区划",
+                "verbose_name_plural": "行政区划",
+                "ordering": ["path"],
             },
         ),
     ]

@@ -1,0 +1,29 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from minqing.core.request import AuthedRequest
+from minqing.households.selectors import attention
+from minqing.regions.scoping import Perm, has_perm, roles_of
+
+
+@login_required
+def home(request: AuthedRequest) -> HttpResponse:
+    """What needs this user's attention; administrators see their own tools instead of casework."""
+    user = request.user
+    context = {
+        "roles": sorted(r.label for r in roles_of(user)),
+        "casework": has_perm(user, Perm.VIEW_HOUSEHOLDS),
+        "can_audit": has_perm(user, Perm.VIEW_AUDIT),
+        "can_config": has_perm(user, Perm.MANAGE_CONFIG),
+        "can_roles": has_perm(user, Perm.MANAGE_ROLES),
+        "can_edit": has_perm(user, Perm.EDIT_HOUSEHOLDS),
+        "can_import": has_perm(user, Perm.IMPORT_HOUSEHOLDS),
+    }
+    if context["casework"]:
+        context["a"] = attention(user)
+    return render(request, "core/home.html", context)
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")

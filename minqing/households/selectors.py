@@ -1,0 +1,302 @@
+"""Reads of the household registry. Every function takes the actor and scopes through regions.scoping."""
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from minqing.accounts.models import User
+from minqing.regions.models import Level, Region, subtree_q
+from minqing.regions.scoping import Perm, get_for_actor, regions_with, scope
+
+from .models import (
+    DifficultyTag,
+    FeudStatus,
+    Household,
+    HouseholdRelation,
+    HouseholdStatus,
+    ImportJob,
+    Membership,
+    RelationKind,
+    Resident,
+    TagScope,
+)
+
+SEARCH_LIMIT = 50
+_ID_TAIL = re.compile(r"^\d{3,17}[\dXx]?$")
+
+
+def households_visible(actor: User) -> QuerySet[Household]:
+    return scope(Household.objects.all(), actor)
+
+
+def residents_visible(actor: User) -> QuerySet[Resident]:
+    return scope(Resident.objects.all(), actor)
+
+
+def household_get(actor: User, pk: int) -> Household:
+    return get_for_actor(Household.objects.select_related("region", "region__parent", "head"), actor, pk=pk)
+
+
+def resident_get(actor: User, pk: int) -> Resident:
+    return get_for_actor(Resident.objects.select_related("household"), actor, pk=pk)
+
+
+def villages_visible(actor: User) -> QuerySet[Region]:
+    """Villages (村/社区) inside the actor's regions, for filters and forms."""
+    q = Q(pk__in=[])
+    for path in regions_with(actor, Perm.VIEW_HOUSEHOLDS):
+        q |= subtree_q(path, "path")
+    return Region.objects.filter(q, level=Level.VILLAGE, is_active=True).order_by("path")
+
+
+def regions_for_households(actor: User, perm: Perm = Perm.EDIT_HOUSEHOLDS) -> QuerySet[Region]:
+    """Villages and groups where the actor may register households."""
+    q = Q(pk__in=[])
+    for path in regions_with(actor, perm):
+        q |= subtree_q(path, "path")
+    return (
+        Region.objects.filter(q, level__gte=Level.VILLAGE, is_active=True)
+        .select_related("parent")
+        .order_by("path")
+    )
+
+
+def household_list(
+    actor: User,
+    *,
+    q: str = "",
+    village: str = "",
+    tag: str = "",
+    feud: bool = False,
+    status: str = HouseholdStatus.ACTIVE,
+) -> QuerySet[Household]:
+    """The filtered household list shown on the registry page and exported to Excel."""
+    qs = households_visible(actor).select_related("region")
+    if status:
+        qs = qs.filter(status=status)
+    if village:
+        qs = qs.filter(subtree_q(village, "region_path"))
+    if tag:
+        qs = qs.filter(Q(tags__name=tag) | Q(members__tags__name=tag, members__is_deceased=False)).distinct()
+    if feud:
+        active = HouseholdRelation.objects.filter(kind=RelationKind.FEUD).exclude(status=FeudStatus.RESOLVED)
+        qs = qs.filter(Q(pk__in=active.values("household_a")) | Q(pk__in=active.values("household_b")))
+    if q:
+        qs = qs.filter(pk__in=_matching_household_ids(actor, q))
+    return qs.order_by("region_path", "code")
+
+
+@dataclass
+class SearchResult:
+    households: list[Household]
+    residents: list[Resident]
+    kind: str  # what the query was read as: name / initials / id_tail / phone_tail / code / address
+
+
+def _prefix_range(field_name: str, prefix: str) -> Q:
+    # '\uffff' sorts after every character we store, so this is an index range for "starts with".
+    return Q(**{f"{field_name}__gte": prefix, f"{field_name}__lt": prefix + "\uffff"})
+
+
+def _classify(q: str) -> str:
+    if q.isascii() and q.isalpha():
+        return "initials"
+    if _ID_TAIL.match(q):
+        return "digits"
+    return "text"
+
+
+def search(actor: User, query: str, *, limit: int = SEARCH_LIMIT) -> SearchResult:
+    """Find residents and households by name, pinyin initials, ID-number tail, phone tail, code or address.
+
+    Each reading of the query is an index range scoped to the actor's regions; results are capped at `limit`.
+    """
+    q = query.strip()
+    if not q:
+        return SearchResult([], [], "")
+    kind = _classify(q)
+    residents = residents_visible(actor).select_related("household", "household__region")
+    households = households_visible(actor).select_related("region")
+    found_residents: list[Resident] = []
+    found_households: list[Household] = []
+    if kind == "initials":
+        found_residents = list(
+            residents.filter(_prefix_range("name_initials", q.lower())).order_by("name_initials", "id")[
+                :limit
+            ]
+        )
+    elif kind == "digits":
+        tail = q.upper()[::-1]
+        by_id = residents.filter(_prefix_range("id_rev", tail))
+        by_phone = residents.filter(_prefix_range("phone_rev", tail)) if tail.isdigit() else residents.none()
+        found_residents = list((by_id | by_phone).order_by("id")[:limit])
+        found_households = list(households.filter(_prefix_range("code", q))[:limit])
+        kind = "id_tail"
+    else:
+        found_residents = list(residents.filter(_prefix_range("name", q)).order_by("name", "id")[:limit])
+        if len(found_residents) < limit:
+            # Substring match on the address only inside the actor's scope; addresses are short.
+            found_households = list(households.filter(address__contains=q).order_by("code")[:limit])
+        kind = "name"
+    return SearchResult(found_households, found_residents, kind)
+
+
+def _matching_household_ids(actor: User, query: str) -> list[int]:
+    result = search(actor, query, limit=500)
+    ids = {h.pk for h in result.households}
+    ids.update(r.household_id for r in result.residents if r.household_id)
+    return list(ids)
+
+
+@dataclass
+class HouseholdDetail:
+    household: Household
+    members: list[Resident]
+    former_members: list[Membership]
+    history: list[Membership]
+    relations: list[dict[str, Any]]
+    feud_graph: dict[str, Any]
+    tags: list[DifficultyTag]
+    splits: list[Household]
+    slots: list[dict[str, str]] = field(default_factory=list)
+
+
+def household_detail(actor: User, pk: int) -> HouseholdDetail:
+    household = household_get(actor, pk)
+    members = list(household.members.prefetch_related("tags"))
+    members.sort(key=lambda r: (r.is_deceased, r.relation != "head", r.birth_date or timezone.localdate()))
+    history = list(
+        Membership.objects.filter(household=household)
+        .select_related("resident", "recorded_by")
+        .order_by("-started_on", "-id")
+    )
+    former = [m for m in history if m.ended_on is not None]
+    relations = relations_of(actor, household)
+    return HouseholdDetail(
+        household=household,
+        members=members,
+        former_members=former,
+        history=history,
+        relations=relations,
+        feud_graph=feud_graph(household, relations),
+        tags=list(household.tags.all()),
+        splits=list(scope(household.splits.all(), actor)),
+    )
+
+
+def relations_of(actor: User, household: Household) -> list[dict[str, Any]]:
+    """The household's ties, each with the other household; one the actor cannot see is shown without details."""
+    rels = HouseholdRelation.objects.filter(
+        Q(household_a=household) | Q(household_b=household)
+    ).select_related(
+        "household_a", "household_b", "household_a__region", "household_b__region", "recorded_by"
+    )
+    visible_ids = set(
+        households_visible(actor)
+        .filter(
+            pk__in=[r.household_b_id if r.household_a_id == household.pk else r.household_a_id for r in rels]
+        )
+        .values_list("pk", flat=True)
+    )
+    out = []
+    for rel in rels:
+        other = rel.household_b if rel.household_a_id == household.pk else rel.household_a
+        out.append({"relation": rel, "other": other, "other_visible": other.pk in visible_ids})
+    return out
+
+
+def feud_graph(household: Household, relations: list[dict[str, Any]]) -> dict[str, Any]:
+    """A small radial layout (SVG coordinates) of the household and the households it is tied to.
+
+    Computed on the server so the graph needs no JavaScript and prints as it shows.
+    """
+    width, height, radius = 360, 260, 95
+    cx, cy = width / 2, height / 2
+    nodes = [{"x": cx, "y": cy, "label": household.head_name or household.code, "center": True, "url": ""}]
+    edges = []
+    n = max(len(relations), 1)
+    for i, item in enumerate(relations):
+        angle = -math.pi / 2 + 2 * math.pi * i / n
+        x, y = cx + radius * math.cos(angle), cy + radius * math.sin(angle)
+        rel: HouseholdRelation = item["relation"]
+        other: Household = item["other"]
+        label = (other.head_name or other.code) if item["other_visible"] else "（辖区外）"
+        nodes.append(
+            {
+                "x": round(x, 1),
+                "y": round(y, 1),
+                "label": label,
+                "center": False,
+                "url": str(other.pk) if item["other_visible"] else "",
+            }
+        )
+        edges.append(
+            {
+                "x1": cx,
+                "y1": cy,
+                "x2": round(x, 1),
+                "y2": round(y, 1),
+                "kind": rel.kind,
+                "severity": rel.severity or 0,
+                "status": rel.status,
+                "label": rel.get_kind_display()
+                if rel.kind != RelationKind.FEUD
+                else (rel.subject[:8] or "过结"),
+            }
+        )
+    return {"width": width, "height": height, "nodes": nodes, "edges": edges}
+
+
+@dataclass
+class Attention:
+    households: int
+    residents: int
+    tagged: list[dict[str, Any]]
+    active_feuds: list[HouseholdRelation]
+    active_feud_count: int
+    grave_feuds: int
+    imports: list[Any]
+    villages: list[dict[str, Any]]
+
+
+def attention(actor: User) -> Attention:
+    """What the home page shows the actor: their registry at a glance and what needs attention."""
+    households = households_visible(actor).filter(status=HouseholdStatus.ACTIVE)
+    residents = residents_visible(actor).filter(is_deceased=False)
+    hh_tags = (
+        DifficultyTag.objects.filter(applies_to=TagScope.HOUSEHOLD, is_active=True)
+        .annotate(n=Count("households", filter=Q(households__in=households)))
+        .filter(n__gt=0)
+    )
+    person_tags = (
+        DifficultyTag.objects.filter(applies_to=TagScope.PERSON, is_active=True)
+        .annotate(n=Count("residents", filter=Q(residents__in=residents)))
+        .filter(n__gt=0)
+    )
+    tagged: list[dict[str, Any]] = [{"name": t.name, "n": t.n} for t in [*hh_tags, *person_tags]]  # type: ignore[attr-defined]
+    feuds = (
+        HouseholdRelation.objects.filter(kind=RelationKind.FEUD, household_a__in=households)
+        .exclude(status=FeudStatus.RESOLVED)
+        .select_related("household_a", "household_b", "household_a__region")
+        .order_by("-severity", "-since")
+    )
+    villages: list[dict[str, Any]] = [dict(v) for v in villages_visible(actor).values("name", "path")[:60]]
+    counts = dict(
+        households.values_list("region_path").annotate(n=Count("id")).values_list("region_path", "n")
+    )
+    for v in villages:
+        v["households"] = sum(n for p, n in counts.items() if p.startswith(v["path"]))
+    return Attention(
+        households=households.count(),
+        residents=residents.count(),
+        tagged=tagged,
+        active_feuds=list(feuds[:8]),
+        active_feud_count=feuds.count(),
+        grave_feuds=feuds.filter(severity=3).count(),
+        imports=list(ImportJob.objects.filter(created_by=actor).order_by("-created_at")[:5]),
+        villages=villages,
+    )

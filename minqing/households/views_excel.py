@@ -1,0 +1,112 @@
+"""Excel pages: template download, upload → validation report → confirm, export of the filtered list."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from minqing.core.errors import ServiceError
+from minqing.core.request import AuthedRequest
+from minqing.regions.scoping import Perm, get_for_actor, require
+
+from . import excel, imports, selectors
+from .forms import ImportUploadForm
+from .models import ImportJob, ImportStatus
+from .views import _filters
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+    return response
+
+
+def _stamp() -> str:
+    return datetime.datetime.now(timezone.get_current_timezone()).strftime("%Y%m%d-%H%M")
+
+
+@login_required
+def template_download(request: AuthedRequest) -> HttpResponse:
+    require(request.user, Perm.VIEW_HOUSEHOLDS)
+    return _xlsx(excel.build_template(), "minqing-households-template.xlsx")
+
+
+@login_required
+def export(request: AuthedRequest) -> HttpResponse:
+    require(request.user, Perm.EXPORT_HOUSEHOLDS)
+    qs = selectors.household_list(request.user, **_filters(request))  # type: ignore[arg-type]
+    content = imports.households_export(actor=request.user, qs=qs)
+    return _xlsx(content, f"minqing-households-{_stamp()}.xlsx")
+
+
+def _my_jobs(request: AuthedRequest):  # type: ignore[no-untyped-def]
+    return ImportJob.objects.filter(created_by=request.user)
+
+
+@login_required
+def import_upload(request: AuthedRequest) -> HttpResponse:
+    require(request.user, Perm.IMPORT_HOUSEHOLDS)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = imports.import_start(actor=request.user, file_name=upload.name, content=upload.read())
+        except ServiceError as exc:
+            form.add_error("file", exc.message)
+        else:
+            return redirect("households:import_detail", pk=job.pk)
+    jobs = _my_jobs(request).defer("content")[:10]
+    return render(request, "households/import.html", {"form": form, "jobs": jobs})
+
+
+@login_required
+def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    job = get_for_actor(_my_jobs(request).defer("content"), request.user, Perm.IMPORT_HOUSEHOLDS, pk=pk)
+    errors = Paginator(job.errors, 200).get_page(request.GET.get("page"))
+    running = job.status in (ImportStatus.PENDING, ImportStatus.VALIDATING, ImportStatus.APPLYING)
+    template = (
+        "households/_import_status.html"
+        if request.headers.get("HX-Request")
+        else "households/import_detail.html"
+    )
+    return render(request, template, {"job": job, "errors": errors, "running": running})
+
+
+@login_required
+@require_POST
+def import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
+    job = get_for_actor(_my_jobs(request), request.user, Perm.IMPORT_HOUSEHOLDS, pk=pk)
+    try:
+        imports.import_confirm(
+            actor=request.user, job=job, good_rows_only=request.POST.get("good_rows_only") == "1"
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("households:import_detail", pk=job.pk)
+
+
+@login_required
+@require_POST
+def import_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
+    job = get_for_actor(_my_jobs(request), request.user, Perm.IMPORT_HOUSEHOLDS, pk=pk)
+    try:
+        imports.import_cancel(actor=request.user, job=job)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.info(request, _("已取消，未导入任何数据。"))
+    return redirect("households:import")
+
+
+@login_required
+def import_errors(request: AuthedRequest, pk: int) -> HttpResponse:
+    job = get_for_actor(_my_jobs(request), request.user, Perm.IMPORT_HOUSEHOLDS, pk=pk)
+    return _xlsx(excel.errors_workbook(job), f"minqing-import-errors-{job.pk}.xlsx")
