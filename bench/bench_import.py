@@ -18,6 +18,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,6 +153,9 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
+        "--profile", type=Path, help="write cProfile stats of validate and apply into this directory"
+    )
+    parser.add_argument(
         "--workbook", type=Path, help="reuse this generated file if it exists, else save it there"
     )
     args = parser.parse_args()
@@ -161,6 +165,8 @@ def main() -> None:
     os.environ["MINQING_VAR_DIR"] = scratch.name
     os.environ.pop("DATABASE_URL", None)
     os.environ["MINQING_LOG_LEVEL"] = "ERROR"
+    # As in production: with DEBUG on, Django keeps and formats every query, which costs seconds here.
+    os.environ["MINQING_DEBUG"] = "0"
 
     import django
 
@@ -224,16 +230,27 @@ def main() -> None:
             created_by=officer, region_path=township.path, file_name="bench.xlsx", content=content
         )
 
+    def profiled(name: str, call: Callable[[], object]) -> None:
+        if not args.profile:
+            call()
+            return
+        import cProfile
+
+        args.profile.mkdir(parents=True, exist_ok=True)
+        with cProfile.Profile() as profile:
+            call()
+        profile.dump_stats(args.profile / f"{name}.prof")
+
     job = new_job()
     t = time.perf_counter()
-    imports.validate(job)
+    profiled("validate", lambda: imports.validate(job))
     validate_s = phase("validate", t)
     assert job.status == ImportStatus.VALIDATED, (job.status, job.error_message)
     assert not job.errors, job.errors[:5]
     print(f"  summary: {job.summary['households']} {job.summary['residents']}")
 
     t = time.perf_counter()
-    imports.apply(job, actor=officer, good_rows_only=False)
+    profiled("apply", lambda: imports.apply(job, actor=officer, good_rows_only=False))
     apply_s = phase("apply", t)
     assert job.status == ImportStatus.APPLIED, (job.status, job.error_message)
     assert Household.objects.count() == args.households
@@ -241,6 +258,8 @@ def main() -> None:
     assert Membership.objects.count() == members
     assert not Household.objects.filter(head__isnull=True).exists()
 
+    if os.environ.get("BENCH_STOP_AFTER_APPLY"):
+        return
     again = new_job()
     t = time.perf_counter()
     imports.validate(again)

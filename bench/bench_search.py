@@ -20,7 +20,9 @@ sys.path.insert(0, str(ROOT))
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--postgres", action="store_true", help="use postgres://postgres@127.0.0.1:5432/minqing_bench")
+    parser.add_argument(
+        "--postgres", action="store_true", help="use postgres://postgres@127.0.0.1:5432/minqing_bench"
+    )
     parser.add_argument("--households", type=int, default=300_000)
     parser.add_argument("--queries", type=int, default=300)
     args = parser.parse_args()
@@ -102,7 +104,9 @@ def main() -> None:
             times.sort()
             p50 = statistics.median(times)
             p95 = times[int(len(times) * 0.95) - 1]
-            print(f"{actor_name:18} {label:18} {p50:8.1f} {p95:8.1f} {times[-1]:8.1f} {hits / len(times):6.1f}")
+            print(
+                f"{actor_name:18} {label:18} {p50:8.1f} {p95:8.1f} {times[-1]:8.1f} {hits / len(times):6.1f}"
+            )
 
 
 if __name__ == "__main__":

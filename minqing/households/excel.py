@@ -172,13 +172,17 @@ def cell_date(value: Any) -> datetime.date | None:
 
 
 _MAX_LAND = Decimal("999999.99")
+_ZERO = Decimal("0")
 _CENT = Decimal("0.01")
 
 
 def cell_decimal(value: Any) -> Decimal:
     """Land area in mu, rounded to 0.01; blank is 0. Raise ValueError('nan'|'negative'|'too_big')."""
     if value is None or value == "":
-        return Decimal("0")
+        return _ZERO
+    if type(value) is float and 0 <= value <= 999999.99:
+        number = Decimal(repr(value))
+        return number if number.as_tuple().exponent >= -2 else number.quantize(_CENT)  # type: ignore[operator]
     if isinstance(value, bool):
         raise ValueError("nan")
     if isinstance(value, float | int):
@@ -236,16 +240,18 @@ class SheetReader:
         positions = [self.positions[c.key] for c in SHEET_COLUMNS[self.name]]
         pick = itemgetter(*positions)
         needed = max(positions) + 1
-        blank = ("",) * len(positions)
+        width = len(positions)
         rows = itertools.islice(self._sheet.iter_rows(), self.header_row, None)
         for number, row in enumerate(rows, start=self.header_row + 1):
             if len(row) >= needed:
                 cells = pick(row)
             else:
                 cells = tuple(row[p] if p < len(row) else "" for p in positions)
-            if cells == blank or not any(
-                v != "" and not (isinstance(v, str) and not v.strip()) for v in cells
-            ):
+            empty = cells.count("")
+            if empty == width:
+                continue
+            # Rarely, the rest of a row holds only spaces: still a blank row.
+            if empty >= width - 2 and all(isinstance(v, str) and not v.strip() for v in cells):
                 continue
             yield number, cells
 

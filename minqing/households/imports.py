@@ -51,7 +51,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from operator import mul
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -143,30 +144,60 @@ class MemberRow:
     notes: str
 
 
-@dataclass(slots=True)
-class DbHousehold:
-    """A registered household: every concrete field (for comparison and the audit), and its tags."""
+class _Record:
+    """A registered row as a tuple of FIELDS (a dict per row would double the memory of a big re-import)."""
 
-    values: dict[str, Any]
-    tags: frozenset[int] = frozenset()
+    __slots__ = ("row", "tags")
+    FIELDS: ClassVar[tuple[str, ...]]
+    INDEX: ClassVar[dict[str, int]]
+
+    def __init__(self, row: tuple[Any, ...], tags: frozenset[int] = frozenset()) -> None:
+        self.row = row
+        self.tags = tags
+
+    def __getitem__(self, key: str) -> Any:
+        return self.row[self.INDEX[key]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(zip(self.FIELDS, self.row, strict=True))
 
     @property
     def pk(self) -> int:
-        return int(self.values["id"])
+        return int(self.row[0])
+
+
+class DbHousehold(_Record):
+    """A registered household: every concrete field (for comparison and the audit), and its tags."""
+
+    __slots__ = ()
+    FIELDS = tuple(f.attname for f in Household._meta.concrete_fields)
+    INDEX: ClassVar[dict[str, int]] = {name: i for i, name in enumerate(FIELDS)}
 
     @property
     def path(self) -> str:
-        return str(self.values["region_path"])
+        return str(self["region_path"])
 
 
-@dataclass(slots=True)
-class DbResident:
-    values: dict[str, Any]
-    tags: frozenset[int] = frozenset()
+class DbResident(_Record):
+    """A registered person: the fields an import compares and sets, and their tags."""
 
-    @property
-    def pk(self) -> int:
-        return int(self.values["id"])
+    __slots__ = ()
+    FIELDS = (
+        "id",
+        "household_id",
+        "region_path",
+        "name",
+        "gender",
+        "birth_date",
+        "ethnicity",
+        "id_number",
+        "phone",
+        "relation",
+        "living",
+        "is_deceased",
+        "notes",
+    )
+    INDEX: ClassVar[dict[str, int]] = {name: i for i, name in enumerate(FIELDS)}
 
 
 @dataclass(slots=True)
@@ -215,24 +246,28 @@ _ID_LOCATIONS = frozenset(CN_LOCATION_CODES)
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 
 
-def fast_id_number(raw: object) -> str:
-    """identity.normalize_id_number, with a shortcut for the common case of a valid 18-digit text.
+# Weighted sum of the digits' ASCII codes minus this is the weighted sum of the digits themselves.
+_ID_ASCII_OFFSET = ord("0") * sum(_ID_WEIGHTS)
 
-    Anything the shortcut is not sure of goes to normalize_id_number, which gives the exact reason.
-    Through the form field alone 300,000 ID numbers take seconds; this takes a fraction.
-    """
+
+def id_with_birth_date(raw: object) -> tuple[str, datetime.date | None]:
+    """identity.normalize_id_number and the birth date it encodes, with a shortcut for the common case
+    of a valid 18-character text. Anything the shortcut is not sure of goes to normalize_id_number,
+    which gives the exact reason. Through the form field alone 300,000 ID numbers take seconds."""
     if type(raw) is str:
         value = raw.strip().upper()
-        if (
-            len(value) == 18
-            and _ID_SHAPE.fullmatch(value)
-            and int(value[:2]) in _ID_LOCATIONS
-            and id_birth_date(value) is not None
-            and "10X98765432"[sum(int(d) * w for d, w in zip(value, _ID_WEIGHTS, strict=False)) % 11]
-            == value[17]
-        ):
-            return value
-    return normalize_id_number(raw)
+        if len(value) == 18 and _ID_SHAPE.fullmatch(value) and int(value[:2]) in _ID_LOCATIONS:
+            born = id_birth_date(value)
+            checksum = (sum(map(mul, value[:17].encode("ascii"), _ID_WEIGHTS)) - _ID_ASCII_OFFSET) % 11
+            if born is not None and "10X98765432"[checksum] == value[17]:
+                return value, born
+    value = normalize_id_number(raw)
+    return value, id_birth_date(value) if value else None
+
+
+def fast_id_number(raw: object) -> str:
+    """identity.normalize_id_number, faster for valid numbers (see id_with_birth_date)."""
+    return id_with_birth_date(raw)[0]
 
 
 def fast_phone(raw: object) -> str:
@@ -440,6 +475,7 @@ class _Parser:
         self.living = excel.enum_lookup(Living)
         self.gender = excel.enum_lookup(Gender)
         self._tag_cache: dict[tuple[str, str], tuple[frozenset[int], str]] = {}
+        self._land_cache: dict[float, Decimal] = {}
         self._today = timezone.localdate()
 
     def tick(self, rows: int) -> None:
@@ -530,11 +566,18 @@ class _Parser:
         return frozenset(pks), " ".join(messages)
 
     def land(self, sheet: str, row: int, key: str, raw: Any) -> Decimal:
+        # Areas repeat a lot (0, 0.5, 1.2 …): convert each distinct cell value once.
+        found = self._land_cache.get(raw) if type(raw) is float else None
+        if found is not None:
+            return found
         try:
-            return excel.cell_decimal(raw)
+            found = excel.cell_decimal(raw)
         except ValueError as exc:
             self.problems.add(sheet, row, key, _land_message(str(exc), raw))
             return _ZERO
+        if type(raw) is float:
+            self._land_cache[raw] = found
+        return found
 
     # -- sheets
 
@@ -650,14 +693,13 @@ class _Parser:
                 except ValueError:
                     birth_date = None
                     add(sheet, row, "birth_date", _("出生日期无法识别，请填写如 1980-01-02 的日期。"))
-            id_number = ""
+            id_number, born = "", None
             if id_raw != "":
                 try:
-                    id_number = fast_id_number(id_raw)
+                    id_number, born = id_with_birth_date(id_raw)
                 except DjangoValidationError as exc:
                     add(sheet, row, "id_number", _first_message(exc))
             if id_number:
-                born = id_birth_date(id_number)
                 if birth_date and born and birth_date != born:
                     add(
                         sheet,
@@ -779,12 +821,6 @@ def _in_paths(path: str, paths: list[str]) -> bool:
     return any(path.startswith(p) for p in paths)
 
 
-_HOUSEHOLD_FIELDS = [f.attname for f in Household._meta.concrete_fields]
-_RESIDENT_FIELDS = [
-    f.attname for f in Resident._meta.concrete_fields if f.attname not in ("created_at", "updated_at")
-]
-
-
 def _raw_pairs(
     model: type[models.Model], column: str, values: Sequence[Any], select: str
 ) -> Iterator[tuple[Any, ...]]:
@@ -802,6 +838,26 @@ def _raw_pairs(
                 f"SELECT {select} FROM {table} WHERE {qn(column)} IN ({placeholders})", list(chunk)
             )
             yield from cursor.fetchall()
+
+
+def _lookup(
+    model: type[models.Model], column: str, values: Sequence[Any], select: str
+) -> list[tuple[Any, ...]]:
+    """_raw_pairs, or, when the table is small next to the values sought, one scan of the column:
+    probing an index for each of 300,000 ID numbers costs more than reading a few thousand rows."""
+    if not values:
+        return []
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX({qn(str(model._meta.pk.column))}) FROM {table}")
+        size = cursor.fetchone()[0] or 0
+        if size > 4 * len(values):
+            return list(_raw_pairs(model, column, values, select))
+        wanted = set(values)
+        position = [c.strip() for c in select.split(",")].index(column)
+        cursor.execute(f"SELECT {select} FROM {table} WHERE {qn(column)} IS NOT NULL")
+        return [row for row in cursor.fetchall() if row[position] in wanted]
 
 
 def _chunks[T](items: Sequence[T], size: int = _IN_CHUNK) -> Iterator[Sequence[T]]:
@@ -835,8 +891,8 @@ class _Matcher:
     def run(self) -> Analysis:
         self._group()
         codes = sorted(self.units)
-        found = [pk for pk, _code in _raw_pairs(Household, "code", codes, "id, code")]
-        by_code = {db.values["code"]: db for db in self._load_households(found)}
+        found = [pk for pk, _code in _lookup(Household, "code", codes, "id, code")]
+        by_code = {db["code"]: db for db in self._load_households(found)}
         self._load_residents_by_id()
         self._targets(by_code)
         self._load_members()
@@ -909,20 +965,20 @@ class _Matcher:
     def _load_households(self, pks: Iterable[int]) -> list[DbHousehold]:
         out: list[DbHousehold] = []
         for chunk in _chunks(sorted(set(pks))):
-            for row in self._households_qs().filter(pk__in=chunk).values(*_HOUSEHOLD_FIELDS):
-                db = self.households.get(row["id"])
+            for row in self._households_qs().filter(pk__in=chunk).values_list(*DbHousehold.FIELDS):
+                db = self.households.get(row[0])
                 if db is None:
-                    db = self.households[row["id"]] = DbHousehold(values=row)
+                    db = self.households[row[0]] = DbHousehold(row)
                 out.append(db)
         return out
 
     def _load_residents_by_id(self) -> None:
         numbers = sorted({m.id_number for m in self.parsed.members if m.id_number})
-        pks = [pk for pk, _n in _raw_pairs(Resident, "id_number", numbers, "id, id_number")]
+        pks = [pk for pk, _n in _lookup(Resident, "id_number", numbers, "id, id_number")]
         for chunk in _chunks(pks):
-            for row in Resident.objects.filter(pk__in=chunk).values(*_RESIDENT_FIELDS):
-                resident = self.residents.setdefault(row["id"], DbResident(values=row))
-                self.by_id_number[row["id_number"]] = resident
+            for row in Resident.objects.filter(pk__in=chunk).values_list(*DbResident.FIELDS):
+                resident = self.residents.setdefault(row[0], DbResident(row))
+                self.by_id_number[resident["id_number"]] = resident
 
     def _load_members(self) -> None:
         """Everyone registered in the households the file updates, with their tags and the households' tags."""
@@ -930,11 +986,11 @@ class _Matcher:
         r_through = Resident.tags.through
         h_through = Household.tags.through
         for chunk in _chunks(pks):
-            for row in Resident.objects.filter(household_id__in=chunk).values(*_RESIDENT_FIELDS):
-                resident = self.residents.setdefault(row["id"], DbResident(values=row))
-                self.members_of[row["household_id"]].append(resident)
-                if row["id_number"]:
-                    self.by_id_number[row["id_number"]] = resident
+            for row in Resident.objects.filter(household_id__in=chunk).values_list(*DbResident.FIELDS):
+                resident = self.residents.setdefault(row[0], DbResident(row))
+                self.members_of[resident["household_id"]].append(resident)
+                if resident["id_number"]:
+                    self.by_id_number[resident["id_number"]] = resident
             tags: dict[int, set[int]] = defaultdict(set)
             for rid, tid in r_through.objects.filter(resident__household_id__in=chunk).values_list(
                 "resident_id", "difficultytag_id"
@@ -968,7 +1024,7 @@ class _Matcher:
                         )
                     else:
                         self._unknown_code(unit)
-                elif db.values["status"] != HouseholdStatus.ACTIVE:
+                elif db["status"] != HouseholdStatus.ACTIVE:
                     sheet, row = (
                         (HOUSEHOLD_SHEET, household.row) if household else (MEMBER_SHEET, unit.members[0].row)
                     )
@@ -1023,15 +1079,15 @@ class _Matcher:
             head = heads[0]
             if head.id_number:
                 resident = self.by_id_number.get(head.id_number)
-                if resident is not None and resident.values["household_id"] is not None:
-                    by_head[resident.values["household_id"]].append((unit, resident))
+                if resident is not None and resident["household_id"] is not None:
+                    by_head[resident["household_id"]].append((unit, resident))
             elif head.name:
                 by_name.append((unit, head.name))
         for db in self._load_households(by_head):
-            if db.values["status"] != HouseholdStatus.ACTIVE or not _in_paths(db.path, self.paths):
+            if db["status"] != HouseholdStatus.ACTIVE or not _in_paths(db.path, self.paths):
                 continue
             for unit, resident in by_head[db.pk]:
-                if db.values["head_id"] == resident.pk:
+                if db["head_id"] == resident.pk:
                     unit.target = db
         if not by_name:
             return
@@ -1041,9 +1097,9 @@ class _Matcher:
             qs = self._households_qs().filter(
                 head_name__in=chunk, region_path__in=places, status=HouseholdStatus.ACTIVE
             )
-            for row in qs.values(*_HOUSEHOLD_FIELDS):
-                db = self.households.setdefault(row["id"], DbHousehold(values=row))
-                candidates[(row["region_path"], row["head_name"], row["address"])].append(db)
+            for row in qs.values_list(*DbHousehold.FIELDS):
+                db = self.households.setdefault(row[0], DbHousehold(row))
+                candidates[(db["region_path"], db["head_name"], db["address"])].append(db)
         for unit, name in by_name:
             assert unit.household is not None and unit.household.region is not None
             found = candidates.get((unit.household.region.path, name, unit.household.address), [])
@@ -1061,7 +1117,7 @@ class _Matcher:
             row,
             "code",
             _("与户编号“%(other)s”是系统中的同一户（%(code)s），请合并为一户填写。")
-            % {"other": other.code, "code": unit.target.values["code"]},
+            % {"other": other.code, "code": unit.target["code"]},
         )
         other.bad = True
         unit.target = None
@@ -1128,19 +1184,15 @@ class _Matcher:
             if member.id_number:
                 registered = self.by_id_number.get(member.id_number)
                 if registered is not None:
-                    if target is None or registered.values["household_id"] != target.pk:
+                    if target is None or registered["household_id"] != target.pk:
                         self._clash(unit, member, registered)
                         continue
                     resident = registered
                 elif registered_here:
-                    same = [
-                        r
-                        for r in registered_here
-                        if r.values["name"] == member.name and not r.values["id_number"]
-                    ]
+                    same = [r for r in registered_here if r["name"] == member.name and not r["id_number"]]
                     resident = same[0] if len(same) == 1 else None
             elif registered_here and member.name:
-                same = [r for r in registered_here if r.values["name"] == member.name]
+                same = [r for r in registered_here if r["name"] == member.name]
                 if len(same) > 1:
                     self.err(
                         unit,
@@ -1168,7 +1220,7 @@ class _Matcher:
 
     def _check_registered_id(self, unit: Unit, member: MemberRow, resident: DbResident) -> None:
         """A row without ID number that updates a person with one must agree with it."""
-        registered = resident.values["id_number"]
+        registered = resident["id_number"]
         if member.id_number or not registered:
             return
         born = id_birth_date(registered)
@@ -1184,15 +1236,15 @@ class _Matcher:
             self.err(unit, MEMBER_SHEET, member.row, "gender", _("性别与已登记的身份证号不符。"))
 
     def _clash(self, unit: Unit, member: MemberRow, registered: DbResident) -> None:
-        household_id = registered.values["household_id"]
+        household_id = registered["household_id"]
         household = self.households.get(household_id) if household_id else None
         if household is None and household_id:
             loaded = self._load_households([household_id])
             household = loaded[0] if loaded else None
         if household is not None and _in_paths(household.path, self.paths):
             message = _("该身份证号已登记在户 %(code)s（%(name)s）；迁入本户请使用“迁移”或“分户”功能。") % {
-                "code": household.values["code"],
-                "name": registered.values["name"],
+                "code": household["code"],
+                "name": registered["name"],
             }
         else:
             message = _("该身份证号已登记在其他户（不在您的管辖范围内），不能导入到本户。")
@@ -1214,10 +1266,8 @@ class _Matcher:
                     % {"code": unit.code, "rows": rows},
                 )
             return
-        current = (
-            self.residents.get(target.values["head_id"]) if target and target.values["head_id"] else None
-        )
-        if current is not None and (target is None or current.values["household_id"] != target.pk):
+        current = self.residents.get(target["head_id"]) if target and target["head_id"] else None
+        if current is not None and (target is None or current["household_id"] != target.pk):
             current = None  # a stale pointer: that person has left the household
         listed = {r.pk: m for m, r in zip(unit.members, unit.residents, strict=True) if r is not None}
         if heads:
@@ -1225,7 +1275,7 @@ class _Matcher:
             head_resident = unit.residents[unit.members.index(head)]
             if current is None or (head_resident is not None and head_resident.pk == current.pk):
                 return
-            if current.values["is_deceased"] or current.pk in listed:
+            if current["is_deceased"] or current.pk in listed:
                 return  # a new head after a death, or the old head relabelled in this file
             self.err(
                 unit,
@@ -1235,7 +1285,7 @@ class _Matcher:
                 _(
                     "该户现有户主为“%(name)s”。更换户主请在本表中同时修改“%(name)s”的与户主关系，或使用“变更户主”功能。"
                 )
-                % {"name": current.values["name"]},
+                % {"name": current["name"]},
             )
             return
         if current is not None and current.pk not in listed:
@@ -1300,7 +1350,6 @@ def household_changes(unit: Unit, db: DbHousehold) -> dict[str, tuple[Any, Any]]
     row = unit.household
     if row is None or row.region is None:
         return {}
-    values = db.values
     wanted: dict[str, Any] = {
         "region_id": row.region.pk,
         "address": row.address,
@@ -1308,7 +1357,7 @@ def household_changes(unit: Unit, db: DbHousehold) -> dict[str, tuple[Any, Any]]
         "notes": row.notes,
         **dict(zip(LAND_KEYS, row.land, strict=True)),
     }
-    changes = {k: (values[k], v) for k, v in wanted.items() if values[k] != v}
+    changes = {k: (db[k], v) for k, v in wanted.items() if db[k] != v}
     if row.tags != db.tags:
         changes["tags"] = (db.tags, row.tags)
     return changes
@@ -1329,18 +1378,15 @@ def resident_values(member: MemberRow, resident: DbResident | None) -> dict[str,
         values["id_number"] = member.id_number or None
     if member.ethnicity or resident is None:
         values["ethnicity"] = member.ethnicity or "汉族"
-    if resident is not None and not member.id_number and resident.values["id_number"]:
-        registered = resident.values["id_number"]
+    if resident is not None and not member.id_number and resident["id_number"]:
+        registered = resident["id_number"]
         values["gender"] = member.gender or id_gender(registered)
         values["birth_date"] = member.birth_date or id_birth_date(registered)
     return values
 
 
 def resident_changes(member: MemberRow, resident: DbResident) -> dict[str, tuple[Any, Any]]:
-    registered = resident.values
-    changes = {
-        k: (registered[k], v) for k, v in resident_values(member, resident).items() if registered[k] != v
-    }
+    changes = {k: (resident[k], v) for k, v in resident_values(member, resident).items() if resident[k] != v}
     if member.tags != resident.tags:
         changes["tags"] = (resident.tags, member.tags)
     return changes
@@ -1353,12 +1399,12 @@ def final_head(unit: Unit, residents: dict[int, DbResident]) -> tuple[int | DbRe
     target = unit.target
     if target is None:
         return index, True
-    head_id = target.values["head_id"]
+    head_id = target["head_id"]
     if index is not None:
         resident = unit.residents[index]
         if resident is None or resident.pk != head_id:
             return index, True
-        return index, unit.members[index].name != target.values["head_name"]
+        return index, unit.members[index].name != target["head_name"]
     return (residents.get(head_id) if head_id else None), False
 
 
@@ -1401,9 +1447,10 @@ def validate(job: ImportJob) -> ImportJob:
     last = [0.0]
 
     def progress(done: int, total: int) -> None:
-        # Pages poll every second or two; writing more often only contends with them for the database.
+        # At most once a second: pages poll no faster, and on SQLite every update of the job row
+        # rewrites the stored file with it (tens of MB for a big workbook).
         now = time.monotonic()
-        if now - last[0] >= 0.5 or done == total:
+        if now - last[0] >= 1.0 or done == total:
             last[0] = now
             ImportJob.objects.filter(pk=job.pk).update(rows_done=done, rows_total=total)
 
@@ -1569,16 +1616,37 @@ def _import_note(job: ImportJob, summary: dict[str, Any]) -> str:
     }
 
 
-def _preparer(f: "models.Field[Any, Any]") -> Callable[[Any], Any]:
-    return lambda value: f.get_db_prep_save(value, connection)
+def _adapter(f: "models.Field[Any, Any]") -> Callable[[Any], Any] | None:
+    """What the field's get_db_prep_save does to a value of the right type, for this backend."""
+    ops = connection.ops
+    if isinstance(f, models.DateTimeField):
+        adapted: dict[datetime.datetime, Any] = {}
+
+        def adapt_datetime(value: datetime.datetime) -> Any:
+            # Every row of an import carries the same timestamp; convert it once.
+            found = adapted.get(value)
+            if found is None:
+                found = adapted[value] = ops.adapt_datetimefield_value(value)
+            return found
+
+        return adapt_datetime
+    if isinstance(f, models.DateField):
+        return ops.adapt_datefield_value
+    if isinstance(f, models.DecimalField):
+        digits, places = f.max_digits, f.decimal_places
+        return lambda value: ops.adapt_decimalfield_value(value, digits, places)
+    if isinstance(f, models.JSONField):
+        encoder = f.encoder
+        return lambda value: ops.adapt_json_value(value, encoder)
+    return None
 
 
 class _Insert:
     """INSERT of plain tuples for one model, bypassing the per-value compilation of bulk_create.
 
     bulk_create spends ~20 µs per row preparing values through the ORM: 10 s for an import's 700,000
-    new rows. Here each value is adapted once by the field's own database preparation where the type
-    needs it (dates, decimals, JSON) and passed as is otherwise.
+    new rows. Here only dates, decimals and JSON are adapted, by the backend's own adapters; the values
+    come from parsed cells already of the right type, so nothing else needs preparing.
     """
 
     def __init__(self, model: type[models.Model], attnames: Sequence[str]) -> None:
@@ -1588,16 +1656,12 @@ class _Insert:
         self.columns = len(attnames)
         self.adapters: list[tuple[int, Callable[[Any], Any]]] = []
         for index, f in enumerate(fields):
-            if isinstance(
-                f, models.DateTimeField | models.DateField | models.DecimalField | models.JSONField
-            ):
-                self.adapters.append((index, _preparer(f)))
+            adapter = _adapter(f)
+            if adapter is not None:
+                self.adapters.append((index, adapter))
         column_sql = ", ".join(ops.quote_name(str(f.column)) for f in fields)
         self.head = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({column_sql}) VALUES "
         self.row_sql = "(" + ", ".join(["%s"] * self.columns) + ")"
-        self.pk_column = ops.quote_name(str(model._meta.pk.column))
-        limit = connection.features.max_query_params or 999
-        self.batch = max(1, min(1000, limit // self.columns))
 
     def _adapt(self, rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
         out = []
@@ -1609,29 +1673,22 @@ class _Insert:
             out.append(values)
         return out
 
-    def many(self, rows: Iterable[Sequence[Any]]) -> None:
-        rows = self._adapt(rows)
-        if rows:
-            with connection.cursor() as cursor:
-                cursor.executemany(self.head + self.row_sql, rows)
-
-    def returning_ids(self, rows: Sequence[Sequence[Any]]) -> list[int]:
-        """Insert and return the new primary keys in row order (the order bulk_create relies on too)."""
-        ids: list[int] = []
+    def many(self, rows: Sequence[Sequence[Any]], *, adapted: bool = False) -> None:
+        """Insert `rows`; `adapted`: the caller already converted every value for the database."""
+        if not rows:
+            return
         with connection.cursor() as cursor:
-            for chunk in _chunks(rows, self.batch):
-                params = [v for row in self._adapt(chunk) for v in row]
-                sql = self.head + ", ".join([self.row_sql] * len(chunk)) + f" RETURNING {self.pk_column}"
-                cursor.execute(sql, params)
-                ids.extend(r[0] for r in cursor.fetchall())
-        return ids
+            # One statement prepared once and stepped per row: far cheaper than multi-row VALUES.
+            cursor.executemany(self.head + self.row_sql, rows if adapted else self._adapt(rows))
 
 
 _H_INSERT = (
+    "id",
     "code",
     "region_id",
     "region_path",
     "address",
+    "head_id",
     "head_name",
     "housing",
     *LAND_KEYS,
@@ -1642,6 +1699,7 @@ _H_INSERT = (
     "updated_at",
 )
 _R_INSERT = (
+    "id",
     "household_id",
     "region_path",
     "name",
@@ -1685,12 +1743,54 @@ _A_INSERT = (
 _AUDIT_SKIP = {"created_at", "updated_at"}
 
 
+def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """Primary keys for `count` rows about to be inserted, which nobody else can take before this
+    transaction ends. Knowing them up front lets a new household name its head in the same INSERT
+    (the foreign keys are checked at commit) instead of an UPDATE per household afterwards."""
+    if not count:
+        return []
+    qn = connection.ops.quote_name
+    table, pk = model._meta.db_table, str(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        if connection.vendor == "sqlite":
+            # Any write statement takes SQLite's database-wide write lock until commit (the project's
+            # IMMEDIATE transactions hold it from BEGIN anyway), so the ids after the highest are ours.
+            cursor.execute(f"DELETE FROM {qn(table)} WHERE {qn(pk)} < 0")
+            cursor.execute(f"SELECT MAX({qn(pk)}) FROM {qn(table)}")
+            top = cursor.fetchone()[0] or 0
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            row = cursor.fetchone()
+            start = max(top, row[0] if row else 0) + 1
+            return list(range(start, start + count))
+    raise NotImplementedError(f"imports support SQLite and PostgreSQL, not {connection.vendor}")
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+class _DbValues:
+    """Values converted for the database as the ORM would, for rows written without it."""
+
+    def __init__(self, now: datetime.datetime, today: datetime.date) -> None:
+        ops = connection.ops
+        self.now = ops.adapt_datetimefield_value(now)
+        self.today = ops.adapt_datefield_value(today)
+        self.date = ops.adapt_datefield_value
+        decimal_field = Household._meta.get_field("land_farmland")
+        assert isinstance(decimal_field, models.DecimalField)
+        digits, places = decimal_field.max_digits, decimal_field.decimal_places
+        self.decimal = lambda value: ops.adapt_decimalfield_value(value, digits, places)
 
 
 class _Writer:
@@ -1707,6 +1807,7 @@ class _Writer:
         ]
         self.tag_names = dict(DifficultyTag.objects.values_list("pk", "name"))
         self.initials = Initials()
+        self.db = _DbValues(self.now, self.today)
         self.counts = {
             "households": {"create": 0, "update": 0, "unchanged": 0, "skipped": 0},
             "residents": {"create": 0, "update": 0, "unchanged": 0, "skipped": 0},
@@ -1761,64 +1862,60 @@ class _Writer:
     # -- new households
 
     def _create(self, units: list[Unit]) -> None:
-        """New households and their members: plain inserts, then each household's head."""
+        """New households and their members, each table in one statement stepped per row."""
         if not units:
             return
-        now = self.now
-        rows = []
-        for unit in units:
+        db = self.db
+        now, today, registered = db.now, db.today, MoveReason.REGISTERED.value
+        actor_id = self.actor.pk
+        household_ids = _reserve_ids(Household, len(units))
+        resident_ids = iter(_reserve_ids(Resident, sum(len(u.members) for u in units)))
+        households: list[tuple[Any, ...]] = []
+        residents: list[tuple[Any, ...]] = []
+        memberships: list[tuple[Any, ...]] = []
+        person_tags: list[tuple[int, int]] = []
+        household_tags: list[tuple[int, int]] = []
+        audit: list[tuple[Any, ...]] = []
+        for unit, household_id in zip(units, household_ids, strict=True):
             h = unit.household
             assert h is not None and h.region is not None
-            rows.append(
+            path = h.region.path
+            head_id, head_name = None, ""
+            created = []
+            for m in unit.members:
+                rid = next(resident_ids)
+                residents.append(self._new_resident(m, rid, household_id, path))
+                memberships.append((rid, household_id, m.relation, today, registered, "", actor_id))
+                for t in m.tags:
+                    person_tags.append((rid, t))
+                created.append({"id": rid, "name": m.name})
+                if m.relation == Relation.HEAD:
+                    head_id, head_name = rid, m.name
+            households.append(
                 (
+                    household_id,
                     unit.new_code,
                     h.region.pk,
-                    h.region.path,
+                    path,
                     h.address,
-                    "",
+                    head_id,
+                    head_name,
                     h.housing,
-                    *h.land,
+                    *(db.decimal(v) for v in h.land),
                     h.notes,
-                    "active",
+                    HouseholdStatus.ACTIVE.value,
                     1,
                     now,
                     now,
                 )
             )
-        household_ids = self.households.returning_ids(rows)
-        resident_rows: list[tuple[Any, ...]] = []
-        for unit, household_id in zip(units, household_ids, strict=True):
-            path = unit.household.region.path  # type: ignore[union-attr]
-            for m in unit.members:
-                resident_rows.append(self._new_resident(m, household_id, path))
-        resident_ids = iter(self.residents.returning_ids(resident_rows))
-        memberships: list[tuple[Any, ...]] = []
-        person_tags: list[tuple[int, int]] = []
-        household_tags: list[tuple[int, int]] = []
-        heads: list[tuple[int | None, str, int]] = []
-        audit: list[tuple[Any, ...]] = []
-        actor_id = self.actor.pk
-        for unit, household_id in zip(units, household_ids, strict=True):
-            h = unit.household
-            assert h is not None and h.region is not None
-            head_id, head_name = None, ""
-            created = []
-            for m in unit.members:
-                rid = next(resident_ids)
-                memberships.append(
-                    (rid, household_id, m.relation, self.today, MoveReason.REGISTERED, "", actor_id)
-                )
-                person_tags.extend((rid, t) for t in m.tags)
-                created.append({"id": rid, "name": m.name})
-                if m.relation == Relation.HEAD:
-                    head_id, head_name = rid, m.name
-            household_tags.extend((household_id, t) for t in h.tags)
-            heads.append((head_id, head_name, household_id))
+            for t in h.tags:
+                household_tags.append((household_id, t))
             after = {
                 "id": household_id,
                 "code": unit.new_code,
                 "region_id": h.region.pk,
-                "region_path": h.region.path,
+                "region_path": path,
                 "address": h.address,
                 "head_id": head_id,
                 "head_name": head_name,
@@ -1833,33 +1930,32 @@ class _Writer:
             }
             audit.append(
                 self._audit_row(
-                    Action.CREATE,
-                    household_id,
-                    f"{head_name or '—'}户 ({unit.new_code})",
-                    h.region.path,
-                    None,
-                    after,
+                    Action.CREATE, household_id, f"{head_name or '—'}户 ({unit.new_code})", path, None, after
                 )
             )
             self.counts["households"]["create"] += 1
             self.counts["residents"]["create"] += len(unit.members)
-        self.memberships.many(memberships)
-        self.resident_tags.many(person_tags)
-        self.household_tags.many(household_tags)
-        self._set_heads(heads)
+        self.households.many(households, adapted=True)
+        self.residents.many(residents, adapted=True)
+        self.memberships.many(memberships, adapted=True)
+        self.resident_tags.many(person_tags, adapted=True)
+        self.household_tags.many(household_tags, adapted=True)
         self.audit.many(audit)
 
-    def _new_resident(self, m: MemberRow, household_id: int, path: str) -> tuple[Any, ...]:
-        # The derived columns exactly as services.index_resident fills them (test_imports checks it).
+    def _new_resident(self, m: MemberRow, resident_id: int, household_id: int, path: str) -> tuple[Any, ...]:
+        """A resident row ready for the database. The derived columns are exactly what
+        services.index_resident fills in (test_imports checks it)."""
+        db = self.db
         phone = m.phone
         id_number = m.id_number or None
         return (
+            resident_id,
             household_id,
             path,
             m.name,
             self.initials(m.name),
             m.gender,
-            m.birth_date,
+            db.date(m.birth_date) if m.birth_date is not None else None,
             m.ethnicity or "汉族",
             id_number,
             (id_number or "")[::-1],
@@ -1869,20 +1965,9 @@ class _Writer:
             m.living,
             False,
             m.notes,
-            self.now,
-            self.now,
+            db.now,
+            db.now,
         )
-
-    def _set_heads(self, heads: list[tuple[int | None, str, int]]) -> None:
-        if not heads:
-            return
-        qn = connection.ops.quote_name
-        sql = (
-            f"UPDATE {qn(Household._meta.db_table)} SET {qn('head_id')} = %s, {qn('head_name')} = %s "
-            f"WHERE {qn('id')} = %s"
-        )
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, heads)
 
     # -- registered households
 
@@ -1891,8 +1976,7 @@ class _Writer:
         if not units:
             return
         now = self.now
-        new_rows: list[tuple[Any, ...]] = []
-        new_members: list[tuple[Unit, MemberRow]] = []
+        new_members: list[tuple[Unit, MemberRow, str]] = []
         changed_residents: list[Resident] = []
         resident_fields: set[str] = set()
         retag_residents: list[tuple[int, frozenset[int]]] = []
@@ -1905,14 +1989,13 @@ class _Writer:
             logs[db.pk] = log
             for member, registered in zip(unit.members, unit.residents, strict=True):
                 if registered is None:
-                    new_rows.append(self._new_resident(member, db.pk, path))
-                    new_members.append((unit, member))
+                    new_members.append((unit, member, path))
                     continue
                 changes = resident_changes(member, registered)
                 if not changes:
                     self.counts["residents"]["unchanged"] += 1
                     continue
-                resident = Resident(**registered.values)
+                resident = Resident(**registered.as_dict())
                 for key, value in resident_values(member, registered).items():
                     setattr(resident, key, value)
                 resident.household = Household(id=db.pk, region_path=path)
@@ -1932,21 +2015,31 @@ class _Writer:
                 )
                 self.counts["residents"]["update"] += 1
 
-        # Members first: a new head must exist before the household points at it.
-        new_ids = self.residents.returning_ids(new_rows)
+        new_ids = _reserve_ids(Resident, len(new_members))
         new_resident: dict[int, int] = {}  # id(member row) → new resident id
+        new_rows: list[tuple[Any, ...]] = []
         memberships: list[tuple[Any, ...]] = []
         person_tags: list[tuple[int, int]] = []
-        for (unit, member), rid in zip(new_members, new_ids, strict=True):
+        for (unit, member, path), rid in zip(new_members, new_ids, strict=True):
             assert unit.target is not None
             new_resident[id(member)] = rid
+            new_rows.append(self._new_resident(member, rid, unit.target.pk, path))
             memberships.append(
-                (rid, unit.target.pk, member.relation, self.today, MoveReason.REGISTERED, "", self.actor.pk)
+                (
+                    rid,
+                    unit.target.pk,
+                    member.relation,
+                    self.db.today,
+                    MoveReason.REGISTERED.value,
+                    "",
+                    self.actor.pk,
+                )
             )
             person_tags.extend((rid, t) for t in member.tags)
             logs[unit.target.pk]["created"].append({"id": rid, "name": member.name})
             self.counts["residents"]["create"] += 1
-        self.memberships.many(memberships)
+        self.residents.many(new_rows, adapted=True)
+        self.memberships.many(memberships, adapted=True)
         if changed_residents:
             fields = sorted(
                 resident_fields | {"name_initials", "id_rev", "phone_rev", "region_path", "updated_at"}
@@ -1956,7 +2049,7 @@ class _Writer:
         for chunk in _chunks([pk for pk, _t in retag_residents]):
             through.objects.filter(resident_id__in=chunk).delete()
         person_tags.extend((pk, t) for pk, tags in retag_residents for t in tags)
-        self.resident_tags.many(person_tags)
+        self.resident_tags.many(person_tags, adapted=True)
 
         changed: list[Household] = []
         moved: dict[str, list[int]] = defaultdict(list)
@@ -1972,7 +2065,7 @@ class _Writer:
             if not (changes or head_changed or log["created"] or log["updated"]):
                 self.counts["households"]["unchanged"] += 1
                 continue
-            household = Household(**db.values)
+            household = Household(**db.as_dict())
             before = snapshot(household, {"tags": self._names(db.tags)})
             if changes and unit.household is not None and unit.household.region is not None:
                 row = unit.household
@@ -2032,7 +2125,7 @@ class _Writer:
         h_through = Household.tags.through
         for chunk in _chunks([pk for pk, _t in retag_households]):
             h_through.objects.filter(household_id__in=chunk).delete()
-        self.household_tags.many([(pk, t) for pk, tags in retag_households for t in tags])
+        self.household_tags.many([(pk, t) for pk, tags in retag_households for t in tags], adapted=True)
         self.audit.many(audit)
 
     # -- helpers

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from minqing.core.models import TimeStampedModel
 from minqing.core.privacy import mask_id_number, mask_phone
@@ -105,8 +106,8 @@ class Gender(models.TextChoices):
 class Relation(models.TextChoices):
     HEAD = "head", _("户主")
     SPOUSE = "spouse", _("配偶")
-    SON = "son", _("子")
-    DAUGHTER = "daughter", _("女")
+    SON = "son", pgettext_lazy("relation to head", "子")
+    DAUGHTER = "daughter", pgettext_lazy("relation to head", "女")
     CHILD_IN_LAW = "child_in_law", _("儿媳/女婿")
     GRANDCHILD = "grandchild", _("孙子女/外孙子女")
     PARENT = "parent", _("父母")
@@ -207,6 +208,9 @@ class Membership(models.Model):
                 name="one_open_membership_per_resident",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id}@{self.household_id} {self.started_on}–{self.ended_on or ''}"
 
 
 class RelationKind(models.TextChoices):

@@ -27,6 +27,7 @@ from .models import (
 
 SEARCH_LIMIT = 50
 _ID_TAIL = re.compile(r"^\d{3,17}[\dXx]?$")
+_ADDRESS_MARK = re.compile(r"[村组号路街巷弄栋楼室屯\d]")
 
 
 def households_visible(actor: User) -> QuerySet[Household]:
@@ -75,7 +76,7 @@ def household_list(
     status: str = HouseholdStatus.ACTIVE,
 ) -> QuerySet[Household]:
     """The filtered household list shown on the registry page and exported to Excel."""
-    qs = households_visible(actor).select_related("region")
+    qs = households_visible(actor).select_related("region", "region__parent")
     if status:
         qs = qs.filter(status=status)
     if village:
@@ -119,8 +120,8 @@ def search(actor: User, query: str, *, limit: int = SEARCH_LIMIT) -> SearchResul
     if not q:
         return SearchResult([], [], "")
     kind = _classify(q)
-    residents = residents_visible(actor).select_related("household", "household__region")
-    households = households_visible(actor).select_related("region")
+    residents = residents_visible(actor).select_related("household", "household__region__parent")
+    households = households_visible(actor).select_related("region__parent")
     found_residents: list[Resident] = []
     found_households: list[Household] = []
     if kind == "initials":
@@ -136,11 +137,12 @@ def search(actor: User, query: str, *, limit: int = SEARCH_LIMIT) -> SearchResul
         found_residents = list((by_id | by_phone).order_by("id")[:limit])
         found_households = list(households.filter(_prefix_range("code", q))[:limit])
         kind = "id_tail"
+    elif _ADDRESS_MARK.search(q):
+        # Names never contain 村/组/号/路…, so only address-like queries pay for a substring scan of addresses.
+        found_households = list(households.filter(address__contains=q).order_by("code")[:limit])
+        kind = "address"
     else:
         found_residents = list(residents.filter(_prefix_range("name", q)).order_by("name", "id")[:limit])
-        if len(found_residents) < limit:
-            # Substring match on the address only inside the actor's scope; addresses are short.
-            found_households = list(households.filter(address__contains=q).order_by("code")[:limit])
         kind = "name"
     return SearchResult(found_households, found_residents, kind)
 
@@ -281,7 +283,7 @@ def attention(actor: User) -> Attention:
     feuds = (
         HouseholdRelation.objects.filter(kind=RelationKind.FEUD, household_a__in=households)
         .exclude(status=FeudStatus.RESOLVED)
-        .select_related("household_a", "household_b", "household_a__region")
+        .select_related("household_a__region__parent", "household_b")
         .order_by("-severity", "-since")
     )
     villages: list[dict[str, Any]] = [dict(v) for v in villages_visible(actor).values("name", "path")[:60]]

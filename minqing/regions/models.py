@@ -68,6 +68,13 @@ class Region(models.Model):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @property
+    def label(self) -> str:
+        """How people name it: a village group is always said with its village (雷集村第四村民小组)."""
+        if self.level == Level.GROUP and self.parent is not None:
+            return f"{self.parent.name}{self.name}"
+        return self.name
+
+    @property
     def full_name(self) -> str:
         names = [r.name for r in self.ancestors()] + [self.name]
         return "".join(names[-3:])

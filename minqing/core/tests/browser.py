@@ -50,7 +50,7 @@ def browser_page(live_server) -> Iterator[object]:
         )
         page = context.new_page()
         page.set_default_timeout(15_000)
-        page.base_url = live_server.url  # type: ignore[attr-defined]
+        page.base_url = live_server.url
         try:
             yield page
         finally:
@@ -60,5 +60,5 @@ def browser_page(live_server) -> Iterator[object]:
 
 def shot(page: object, name: str) -> Path:
     path = OUTPUT / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    page.screenshot(path=str(path), full_page=True)
     return path

@@ -28,8 +28,14 @@ def test_officer_logs_in_finds_a_household_and_sees_everything_known(browser_pag
     page = browser_page
     a = family(people.officer, tree.zhangzhuang, "张建国", members=2)
     b = family(people.officer, tree.zhangzhuang, "李小梅", members=0, phone="13900001111")
-    relation_record(actor=people.officer, household_a=a, household_b=b, kind=RelationKind.FEUD,
-                    subject="宅基地边界", severity=3)
+    relation_record(
+        actor=people.officer,
+        household_a=a,
+        household_b=b,
+        kind=RelationKind.FEUD,
+        subject="宅基地边界",
+        severity=3,
+    )
     login(page, "officer")
     assert "在册户数" in page.content()
     shot(page, "home")
@@ -77,17 +83,54 @@ def test_officer_downloads_the_template_fills_it_and_imports(browser_page, tree,
     def row(headers, values):
         return [values.get(h, None) for h in headers]
 
-    households.append(row(head_h, {"户编号": "新1", "村(社区)": "张庄村", "住址": "张庄村五组1号", "耕地(亩)": 5.5,
-                                    "困难类别": "低保户"}))
-    members.append(row(head_m, {"户编号": "新1", "姓名": "赵铁柱", "与户主关系": "户主",
-                                 "身份证号": make_id_number(serial=301), "联系电话": "13600001234"}))
-    members.append(row(head_m, {"户编号": "新1", "姓名": "赵小花", "与户主关系": "女",
-                                 "身份证号": make_id_number(serial=302, male=False)}))
+    households.append(
+        row(
+            head_h,
+            {
+                "户编号": "新1",
+                "村(社区)": "张庄村",
+                "住址": "张庄村五组1号",
+                "耕地(亩)": 5.5,
+                "困难类别": "低保户",
+            },
+        )
+    )
+    members.append(
+        row(
+            head_m,
+            {
+                "户编号": "新1",
+                "姓名": "赵铁柱",
+                "与户主关系": "户主",
+                "身份证号": make_id_number(serial=301),
+                "联系电话": "13600001234",
+            },
+        )
+    )
+    members.append(
+        row(
+            head_m,
+            {
+                "户编号": "新1",
+                "姓名": "赵小花",
+                "与户主关系": "女",
+                "身份证号": make_id_number(serial=302, male=False),
+            },
+        )
+    )
     buffer = io.BytesIO()
     book.save(buffer)
 
-    page.set_input_files("input[type=file]", files=[{"name": "我的导入.xlsx", "mimeType":
-                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "buffer": buffer.getvalue()}])
+    page.set_input_files(
+        "input[type=file]",
+        files=[
+            {
+                "name": "我的导入.xlsx",
+                "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "buffer": buffer.getvalue(),
+            }
+        ],
+    )
     page.click("text=上传并校验")
     page.wait_for_selector("#job-status")
     shot(page, "import")

@@ -186,3 +186,47 @@ def test_pages_render_in_english_when_chosen(client, people, homes):
 def test_anonymous_is_sent_to_login(client, homes):
     response = client.get(reverse("households:detail", args=[homes["a"].pk]))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_export_of_an_outsider_contains_nothing_of_the_township(client, people, homes):
+    import io
+
+    import openpyxl
+
+    client.force_login(people.outsider)
+    response = client.get(reverse("households:export"))
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    cells = {str(c) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row if c}
+    assert not any("张建国" in c or "李小梅" in c or "雷大明" in c for c in cells)
+
+
+def test_someone_elses_import_job_is_404(client, people, tree):
+    from minqing.households.models import ImportJob
+
+    job = ImportJob.objects.create(
+        created_by=people.officer, region_path=tree.township.path, file_name="x.xlsx", content=b""
+    )
+    for user in (people.outsider, people.cadre, people.leader):
+        client.force_login(user)
+        for name in ("import_detail", "import_errors"):
+            assert client.get(reverse(f"households:{name}", args=[job.pk])).status_code == 404, (user, name)
+        for name in ("import_confirm", "import_cancel"):
+            assert client.post(reverse(f"households:{name}", args=[job.pk])).status_code == 404, (user, name)
+
+
+def test_roles_without_the_permission_get_403_on_registry_pages(client, people):
+    client.force_login(people.auditadmin)
+    for name in ("list", "search", "create", "import", "export", "template"):
+        assert client.get(reverse(f"households:{name}")).status_code == 403, name
+    client.force_login(people.supervisor)
+    assert client.get(reverse("households:create")).status_code == 403
+    assert client.get(reverse("households:import")).status_code == 403
+
+
+def test_search_by_address_and_by_name_prefix(client, people, homes):
+    client.force_login(people.officer)
+    body = client.get(reverse("households:search"), {"q": "一组8号"}).content.decode()
+    assert f'href="/households/{homes["a"].pk}/"' in body
+    body = client.get(reverse("households:search"), {"q": "李小"}).content.decode()
+    assert f'href="/households/{homes["b"].pk}/"' in body and "张建国" not in body

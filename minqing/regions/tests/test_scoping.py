@@ -1,8 +1,8 @@
 import pytest
 from django.http import Http404
 
-from minqing.core.tests.factories import HouseholdFactory, grant
 from minqing.accounts.roles import Role
+from minqing.core.tests.factories import HouseholdFactory, grant
 from minqing.households.models import Household
 from minqing.regions.models import Region, subtree_q
 from minqing.regions.scoping import Perm, get_for_actor, has_perm, regions_with, scope
