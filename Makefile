@@ -16,11 +16,12 @@ help:
 	@echo "make lock   re-pin Python dependencies after editing pyproject.toml"
 
 $(VENV)/.installed: requirements/dev.lock pyproject.toml
-	@set -e; py=$$(scripts/find-python.sh); echo "using $$py"; \
+	@set -e; py=$$(scripts/find-python.sh); echo "installing Python packages with $$py (log: $(VENV)/install.log)"; \
 	  [ -x $(PY) ] || $$py -m venv $(VENV); \
-	  $(PY) -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true; \
-	  $(PY) -m pip install -q -r requirements/dev.lock 2>&1 | grep -v '^WARNING: Location' || true; \
-	  $(PY) -m pip install -q --no-deps -e . 2>&1 | grep -v '^WARNING: Location' || true; \
+	  ( $(PY) -m pip install --upgrade pip \
+	    && $(PY) -m pip install -r requirements/dev.lock \
+	    && $(PY) -m pip install --no-deps -e . ) > $(VENV)/install.log 2>&1 \
+	    || { tail -n 30 $(VENV)/install.log; echo "pip install failed (full log: $(VENV)/install.log)"; exit 1; }; \
 	  $(PY) -c "import django, minqing; assert django.VERSION[:2] == (6, 1)"
 	@touch $@
 
@@ -48,7 +49,7 @@ run: install
 	  $(MINQING) db_worker --queue-name '*' >>.worker.log 2>&1 & worker=$$!; \
 	  $(MINQING) runserver $(HOST):$(PORT)
 
-lint: $(VENV)/.installed
+lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .

@@ -39,7 +39,7 @@ def browser_page(live_server) -> Iterator[object]:
     """A fresh phone-sized page (390×844, zh-CN) against the live server."""
     executable = chromium_or_skip()
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test are safe here.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
