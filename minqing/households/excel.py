@@ -181,8 +181,7 @@ def cell_decimal(value: Any) -> Decimal:
     if value is None or value == "":
         return _ZERO
     if type(value) is float and 0 <= value <= 999999.99:
-        number = Decimal(repr(value))
-        return number if number.as_tuple().exponent >= -2 else number.quantize(_CENT)  # type: ignore[operator]
+        return Decimal(repr(value)).quantize(_CENT)
     if isinstance(value, bool):
         raise ValueError("nan")
     if isinstance(value, float | int):

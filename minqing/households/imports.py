@@ -100,6 +100,7 @@ _IN_CHUNK = 2000
 _APPLY_CHUNK = 5000
 _SHEET_ORDER = {HOUSEHOLD_SHEET: 0, MEMBER_SHEET: 1}
 _ZERO = Decimal("0")
+_CENT = Decimal("0.01")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -167,11 +168,26 @@ class _Record:
 
 
 class DbHousehold(_Record):
-    """A registered household: every concrete field (for comparison and the audit), and its tags."""
+    """A registered household: every concrete field but the timestamps (for comparison and the
+    audit), and its tags."""
 
     __slots__ = ()
-    FIELDS = tuple(f.attname for f in Household._meta.concrete_fields)
+    FIELDS = tuple(
+        f.attname for f in Household._meta.concrete_fields if f.attname not in ("created_at", "updated_at")
+    )
     INDEX: ClassVar[dict[str, int]] = {name: i for i, name in enumerate(FIELDS)}
+    _DECIMALS = tuple(i for i, name in enumerate(FIELDS) if name in LAND_KEYS)
+
+    @classmethod
+    def from_db(cls, row: tuple[Any, ...]) -> "DbHousehold":
+        """From a plain SQL row: SQLite hands decimals back as REAL."""
+        if any(type(row[i]) is not Decimal for i in cls._DECIMALS):
+            values = list(row)
+            for i in cls._DECIMALS:
+                if type(values[i]) is not Decimal:
+                    values[i] = Decimal(repr(values[i])).quantize(_CENT)
+            row = tuple(values)
+        return cls(row)
 
     @property
     def path(self) -> str:
@@ -208,6 +224,7 @@ class Unit:
     household: HouseholdRow | None = None
     members: list[MemberRow] = field(default_factory=list)
     residents: list[DbResident | None] = field(default_factory=list)  # who each member row updates
+    changes: list[dict[str, tuple[Any, Any]]] = field(default_factory=list)  # per member row, when matched
     target: DbHousehold | None = None  # the registered household this unit updates
     bad: bool = False
     new_code: str = ""  # for a new household: the code to create (empty: generated on apply)
@@ -649,6 +666,7 @@ class _Parser:
         sheet = MEMBER_SHEET
         add = self.problems.add
         relations, genders, livings = self.relation, self.gender, self.living
+        strings: dict[str, str] = {}
         today = self._today
         rows: list[MemberRow] = []
         count = 0
@@ -670,6 +688,8 @@ class _Parser:
                 notes,
             ) = cells
             code = self.code(sheet, row, code_raw)
+            if code is not None:
+                code = strings.setdefault(code, code)  # one object per household, not per person
             if code is not None and code.startswith(excel.EXAMPLE_PREFIX):
                 continue
             name = self.text(sheet, row, "name", name, 50)
@@ -728,7 +748,7 @@ class _Parser:
                     relation,
                     gender,
                     birth_date,
-                    self.text(sheet, row, "ethnicity", ethnicity, 20),
+                    strings.setdefault(eth := self.text(sheet, row, "ethnicity", ethnicity, 20), eth),
                     id_number,
                     phone,
                     livings.get(living) or self.choice(sheet, row, "living", living, livings, Living.HOME)
@@ -821,48 +841,58 @@ def _in_paths(path: str, paths: list[str]) -> bool:
     return any(path.startswith(p) for p in paths)
 
 
-def _raw_pairs(
-    model: type[models.Model], column: str, values: Sequence[Any], select: str
-) -> Iterator[tuple[Any, ...]]:
-    """Rows of (`select` columns) whose `column` is among `values`, in chunks.
-
-    Plain SQL because building an ORM IN (...) costs about 8 µs per value, which is seconds for
-    300,000 ID numbers; only strings and ids pass through here, so no conversion is lost.
-    """
-    qn = connection.ops.quote_name
-    table = qn(model._meta.db_table)
-    with connection.cursor() as cursor:
-        for chunk in _chunks(values):
-            placeholders = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"SELECT {select} FROM {table} WHERE {qn(column)} IN ({placeholders})", list(chunk)
-            )
-            yield from cursor.fetchall()
-
-
-def _lookup(
-    model: type[models.Model], column: str, values: Sequence[Any], select: str
+def _select(
+    model: type[models.Model],
+    columns: Sequence[str],
+    column: str,
+    values: Iterable[Any],
+    *,
+    lock: bool = False,
 ) -> list[tuple[Any, ...]]:
-    """_raw_pairs, or, when the table is small next to the values sought, one scan of the column:
-    probing an index for each of 300,000 ID numbers costs more than reading a few thousand rows."""
-    if not values:
+    """`columns` of the rows whose `column` is one of `values`, in plain SQL.
+
+    The ORM spends about 8 µs per value building an IN (...) list and as much again converting each
+    row: seconds for 300,000 ID numbers. Here values go to the driver as they are; SQLite's and
+    psycopg's own converters give dates and booleans (callers convert SQLite's REAL decimals). When
+    the table is small next to the values sought, one scan beats a probe per value. `lock` locks the
+    rows (PostgreSQL; SQLite already holds the whole database for the transaction).
+    """
+    wanted = sorted(set(values))
+    if not wanted:
         return []
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
+    select = ", ".join(qn(c) for c in columns)
+    locking = lock and connection.features.has_select_for_update
+    suffix = " FOR UPDATE" if locking else ""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX({qn(str(model._meta.pk.column))}) FROM {table}")
-        size = cursor.fetchone()[0] or 0
-        if size > 4 * len(values):
-            return list(_raw_pairs(model, column, values, select))
-        wanted = set(values)
-        position = [c.strip() for c in select.split(",")].index(column)
-        cursor.execute(f"SELECT {select} FROM {table} WHERE {qn(column)} IS NOT NULL")
-        return [row for row in cursor.fetchall() if row[position] in wanted]
+        if not locking:
+            cursor.execute(f"SELECT MAX({qn(str(model._meta.pk.column))}) FROM {table}")
+            size = cursor.fetchone()[0] or 0
+            if size <= 4 * len(wanted):
+                position = list(columns).index(column)
+                keep = set(wanted)
+                cursor.execute(f"SELECT {select} FROM {table} WHERE {qn(column)} IS NOT NULL")
+                return [row for row in cursor.fetchall() if row[position] in keep]
+        rows: list[tuple[Any, ...]] = []
+        for chunk in _chunks(wanted):
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT {select} FROM {table} WHERE {qn(column)} IN ({placeholders}){suffix}", chunk
+            )
+            rows.extend(cursor.fetchall())
+        return rows
 
 
 def _chunks[T](items: Sequence[T], size: int = _IN_CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+_HOUSEHOLD_REPEATS = tuple(DbHousehold.INDEX[k] for k in ("region_path", "housing", "status"))
+_RESIDENT_REPEATS = tuple(
+    DbResident.INDEX[k] for k in ("region_path", "gender", "ethnicity", "relation", "living", "notes")
+)
 
 
 class _Matcher:
@@ -878,6 +908,7 @@ class _Matcher:
         self.residents: dict[int, DbResident] = {}
         self.by_id_number: dict[str, DbResident] = {}
         self.members_of: dict[int, list[DbResident]] = defaultdict(list)
+        self.strings: dict[str, str] = {}
         self.counts = {
             "households": {"create": 0, "update": 0, "unchanged": 0, "skipped": 0},
             "residents": {"create": 0, "update": 0, "unchanged": 0, "skipped": 0},
@@ -891,8 +922,7 @@ class _Matcher:
     def run(self) -> Analysis:
         self._group()
         codes = sorted(self.units)
-        found = [pk for pk, _code in _lookup(Household, "code", codes, "id, code")]
-        by_code = {db["code"]: db for db in self._load_households(found)}
+        by_code = {db["code"]: db for db in self._load_households("code", codes)}
         self._load_residents_by_id()
         self._targets(by_code)
         self._load_members()
@@ -962,49 +992,59 @@ class _Matcher:
         qs = Household.objects.all()
         return qs.select_for_update() if self.lock else qs
 
-    def _load_households(self, pks: Iterable[int]) -> list[DbHousehold]:
+    def _load_households(self, column: str, values: Iterable[Any]) -> list[DbHousehold]:
         out: list[DbHousehold] = []
-        for chunk in _chunks(sorted(set(pks))):
-            for row in self._households_qs().filter(pk__in=chunk).values_list(*DbHousehold.FIELDS):
-                db = self.households.get(row[0])
-                if db is None:
-                    db = self.households[row[0]] = DbHousehold(row)
-                out.append(db)
+        for row in _select(Household, DbHousehold.FIELDS, column, values, lock=self.lock):
+            db = self.households.get(row[0])
+            if db is None:
+                db = self.households[row[0]] = DbHousehold.from_db(self._canonical(row, _HOUSEHOLD_REPEATS))
+            out.append(db)
         return out
 
-    def _load_residents_by_id(self) -> None:
-        numbers = sorted({m.id_number for m in self.parsed.members if m.id_number})
-        pks = [pk for pk, _n in _lookup(Resident, "id_number", numbers, "id, id_number")]
-        for chunk in _chunks(pks):
-            for row in Resident.objects.filter(pk__in=chunk).values_list(*DbResident.FIELDS):
-                resident = self.residents.setdefault(row[0], DbResident(row))
+    def _resident(self, row: tuple[Any, ...]) -> DbResident:
+        resident = self.residents.get(row[0])
+        if resident is None:
+            resident = self.residents[row[0]] = DbResident(self._canonical(row, _RESIDENT_REPEATS))
+            if resident["id_number"]:
                 self.by_id_number[resident["id_number"]] = resident
+        return resident
+
+    def _canonical(self, row: tuple[Any, ...], positions: tuple[int, ...]) -> tuple[Any, ...]:
+        """One string object per distinct value in columns that repeat (region paths, relations …):
+        for a re-import of 300,000 people that is a hundred MB less."""
+        values = list(row)
+        strings = self.strings
+        for i in positions:
+            value = values[i]
+            if type(value) is str:
+                values[i] = strings.setdefault(value, value)
+        return tuple(values)
+
+    def _load_residents_by_id(self) -> None:
+        numbers = {m.id_number for m in self.parsed.members if m.id_number}
+        for row in _select(Resident, DbResident.FIELDS, "id_number", numbers):
+            self._resident(row)
 
     def _load_members(self) -> None:
         """Everyone registered in the households the file updates, with their tags and the households' tags."""
-        pks = sorted({u.target.pk for u in self.units.values() if u.target is not None})
-        r_through = Resident.tags.through
-        h_through = Household.tags.through
-        for chunk in _chunks(pks):
-            for row in Resident.objects.filter(household_id__in=chunk).values_list(*DbResident.FIELDS):
-                resident = self.residents.setdefault(row[0], DbResident(row))
-                self.members_of[resident["household_id"]].append(resident)
-                if resident["id_number"]:
-                    self.by_id_number[resident["id_number"]] = resident
-            tags: dict[int, set[int]] = defaultdict(set)
-            for rid, tid in r_through.objects.filter(resident__household_id__in=chunk).values_list(
-                "resident_id", "difficultytag_id"
-            ):
-                tags[rid].add(tid)
-            for rid, tag_set in tags.items():
-                self.residents[rid].tags = frozenset(tag_set)
-            tags = defaultdict(set)
-            for hid, tid in h_through.objects.filter(household_id__in=chunk).values_list(
-                "household_id", "difficultytag_id"
-            ):
-                tags[hid].add(tid)
-            for hid, tag_set in tags.items():
-                self.households[hid].tags = frozenset(tag_set)
+        pks = {u.target.pk for u in self.units.values() if u.target is not None}
+        for row in _select(Resident, DbResident.FIELDS, "household_id", pks):
+            resident = self._resident(row)
+            self.members_of[resident["household_id"]].append(resident)
+        tags: dict[int, set[int]] = defaultdict(set)
+        for rid, tid in _select(
+            Resident.tags.through, ("resident_id", "difficultytag_id"), "resident_id", self.residents
+        ):
+            tags[rid].add(tid)
+        for rid, tag_set in tags.items():
+            self.residents[rid].tags = frozenset(tag_set)
+        tags = defaultdict(set)
+        for hid, tid in _select(
+            Household.tags.through, ("household_id", "difficultytag_id"), "household_id", pks
+        ):
+            tags[hid].add(tid)
+        for hid, tag_set in tags.items():
+            self.households[hid].tags = frozenset(tag_set)
 
     def _targets(self, by_code: dict[str, DbHousehold]) -> None:
         temporary: list[Unit] = []
@@ -1083,7 +1123,7 @@ class _Matcher:
                     by_head[resident["household_id"]].append((unit, resident))
             elif head.name:
                 by_name.append((unit, head.name))
-        for db in self._load_households(by_head):
+        for db in self._load_households("id", by_head):
             if db["status"] != HouseholdStatus.ACTIVE or not _in_paths(db.path, self.paths):
                 continue
             for unit, resident in by_head[db.pk]:
@@ -1098,7 +1138,7 @@ class _Matcher:
                 head_name__in=chunk, region_path__in=places, status=HouseholdStatus.ACTIVE
             )
             for row in qs.values_list(*DbHousehold.FIELDS):
-                db = self.households.setdefault(row[0], DbHousehold(row))
+                db = self.households.setdefault(row[0], DbHousehold(self._canonical(row, _HOUSEHOLD_REPEATS)))
                 candidates[(db["region_path"], db["head_name"], db["address"])].append(db)
         for unit, name in by_name:
             assert unit.household is not None and unit.household.region is not None
@@ -1239,7 +1279,7 @@ class _Matcher:
         household_id = registered["household_id"]
         household = self.households.get(household_id) if household_id else None
         if household is None and household_id:
-            loaded = self._load_households([household_id])
+            loaded = self._load_households("id", [household_id])
             household = loaded[0] if loaded else None
         if household is not None and _in_paths(household.path, self.paths):
             message = _("该身份证号已登记在户 %(code)s（%(name)s）；迁入本户请使用“迁移”或“分户”功能。") % {
@@ -1311,11 +1351,14 @@ class _Matcher:
             counts["residents"]["skipped"] += len(unit.members)
             return
         members_changed = False
+        unit.changes = []
         for member, resident in zip(unit.members, unit.residents, strict=True):
+            changes = resident_changes(member, resident) if resident is not None else {}
+            unit.changes.append(changes)  # the writer needs them again
             if resident is None:
                 counts["residents"]["create"] += 1
                 members_changed = True
-            elif resident_changes(member, resident):
+            elif changes:
                 counts["residents"]["update"] += 1
                 members_changed = True
             else:
@@ -1386,7 +1429,10 @@ def resident_values(member: MemberRow, resident: DbResident | None) -> dict[str,
 
 
 def resident_changes(member: MemberRow, resident: DbResident) -> dict[str, tuple[Any, Any]]:
-    changes = {k: (resident[k], v) for k, v in resident_values(member, resident).items() if resident[k] != v}
+    row, index = resident.row, DbResident.INDEX
+    changes = {
+        k: (row[index[k]], v) for k, v in resident_values(member, resident).items() if row[index[k]] != v
+    }
     if member.tags != resident.tags:
         changes["tags"] = (resident.tags, member.tags)
     return changes
@@ -1987,11 +2033,10 @@ class _Writer:
             path = unit.household.region.path if unit.household and unit.household.region else db.path
             log: dict[str, list[dict[str, Any]]] = {"created": [], "updated": []}
             logs[db.pk] = log
-            for member, registered in zip(unit.members, unit.residents, strict=True):
+            for member, registered, changes in zip(unit.members, unit.residents, unit.changes, strict=True):
                 if registered is None:
                     new_members.append((unit, member, path))
                     continue
-                changes = resident_changes(member, registered)
                 if not changes:
                     self.counts["residents"]["unchanged"] += 1
                     continue

@@ -5,11 +5,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from minqing.accounts.models import User
-from minqing.regions.models import Level, Region, subtree_q
+from minqing.regions.models import Level, Region, prefix_q, subtree_q
 from minqing.regions.scoping import Perm, get_for_actor, regions_with, scope
 
 from .models import (
@@ -99,8 +100,21 @@ class SearchResult:
 
 
 def _prefix_range(field_name: str, prefix: str) -> Q:
-    # '\uffff' sorts after every character we store, so this is an index range for "starts with".
-    return Q(**{f"{field_name}__gte": prefix, f"{field_name}__lt": prefix + "\uffff"})
+    return prefix_q(field_name, prefix)
+
+
+def _first_by_prefix(qs: QuerySet[Resident], field_name: str, prefix: str, limit: int) -> list[Resident]:
+    """The first `limit` residents whose `field_name` starts with `prefix`, sorted by it.
+
+    The ORDER BY differs by database so each reads its prefix index and stops after `limit` rows: SQLite's
+    planner picks the column's index because the ORDER BY matches it; PostgreSQL's prefix index is byte-ordered
+    (pattern ops), so an ORDER BY in the column's collation would sort every match — there we sort the page here.
+    """
+    qs = qs.filter(prefix_q(field_name, prefix))
+    if connection.vendor == "postgresql":
+        rows = list(qs.order_by()[:limit])
+        return sorted(rows, key=lambda r: (getattr(r, field_name), r.pk))
+    return list(qs.order_by(field_name, "id")[:limit])
 
 
 def _classify(q: str) -> str:
@@ -125,11 +139,7 @@ def search(actor: User, query: str, *, limit: int = SEARCH_LIMIT) -> SearchResul
     found_residents: list[Resident] = []
     found_households: list[Household] = []
     if kind == "initials":
-        found_residents = list(
-            residents.filter(_prefix_range("name_initials", q.lower())).order_by("name_initials", "id")[
-                :limit
-            ]
-        )
+        found_residents = _first_by_prefix(residents, "name_initials", q.lower(), limit)
     elif kind == "digits":
         tail = q.upper()[::-1]
         by_id = residents.filter(_prefix_range("id_rev", tail))
@@ -142,7 +152,7 @@ def search(actor: User, query: str, *, limit: int = SEARCH_LIMIT) -> SearchResul
         found_households = list(households.filter(address__contains=q).order_by("code")[:limit])
         kind = "address"
     else:
-        found_residents = list(residents.filter(_prefix_range("name", q)).order_by("name", "id")[:limit])
+        found_residents = _first_by_prefix(residents, "name", q, limit)
         kind = "name"
     return SearchResult(found_households, found_residents, kind)
 

@@ -1,4 +1,4 @@
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -28,13 +28,21 @@ def path_for(code: str, level: int) -> str:
     return code[: PATH_DIGITS[Level(level)]]
 
 
-def subtree_q(prefix: str, field: str = "region_path") -> Q:
-    """Everything at or below the region whose path is `prefix`, as an index range.
+def prefix_q(field: str, prefix: str) -> Q:
+    """Rows whose `field` starts with `prefix`, in the form each database answers from an index.
 
-    Paths are digits only, so ':' (the next ASCII character after '9') closes the range.
-    A range, unlike LIKE 'x%', uses a plain B-tree index on both SQLite and PostgreSQL.
+    PostgreSQL: LIKE 'p%', served by the varchar_pattern_ops index Django adds to indexed CharFields, and
+    correct under any database collation. SQLite compares with BINARY collation, where LIKE would skip the
+    index (it is case-insensitive) but the range p <= x < p + U+FFFF is exact and uses it.
     """
-    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + ":"})
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__startswith": prefix})
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\uffff"})
+
+
+def subtree_q(prefix: str, field: str = "region_path") -> Q:
+    """Everything at or below the region whose path is `prefix`, as one index lookup."""
+    return prefix_q(field, prefix)
 
 
 class Region(models.Model):

@@ -35,7 +35,7 @@ def chromium_or_skip() -> str:
 
 
 @pytest.fixture
-def browser_page(live_server) -> Iterator[object]:
+def browser_page(live_server, monkeypatch) -> Iterator[object]:
     """A fresh phone-sized page (390×844, zh-CN) against the live server."""
     executable = chromium_or_skip()
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test are safe here.

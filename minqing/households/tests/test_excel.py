@@ -338,7 +338,7 @@ def test_member_whose_household_is_neither_in_the_sheet_nor_registered(tree, peo
 
 def test_duplicate_household_code_in_the_sheet(tree, people):
     households, members = family_rows()
-    job = start(people.cadre, workbook(households + [hh("新1", 住址="别处")], members))
+    job = start(people.cadre, workbook([*households, hh("新1", 住址="别处")], members))
     assert "与第2行重复" in message_at(job, H, 3, "户编号")
 
 
