@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "minqing.accounts",
     "minqing.audit",
     "minqing.households",
+    "minqing.workcal",
 ]
 
 MIDDLEWARE = [
