@@ -169,4 +169,9 @@ class RelationUpdateForm(StyledForm):
 
 
 class ImportUploadForm(StyledForm):
-    file = forms.FileField(label=_("Excel 文件（.xlsx）"))
+    file = forms.FileField(
+        label=_("Excel 文件（.xlsx）"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )
