@@ -13,11 +13,12 @@ import io
 import itertools
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from operator import itemgetter
 from typing import Any, NamedTuple
+from xml.etree import ElementTree
 
 import python_calamine
 import xlsxwriter
@@ -28,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from minqing.regions.models import Level, Region
 
+from .identity import id_birth_date
 from .models import DifficultyTag, Gender, Household, Housing, ImportJob, Living, Relation, Resident, TagScope
 
 HOUSEHOLD_SHEET = "户信息"
@@ -172,24 +174,30 @@ def cell_date(value: Any) -> datetime.date | None:
 
 
 _MAX_LAND = Decimal("999999.99")
-_ZERO = Decimal("0")
+_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
+_ZERO = Decimal("0.00")
 _CENT = Decimal("0.01")
 
 
 def cell_decimal(value: Any) -> Decimal:
     """Land area in mu, rounded to 0.01; blank is 0. Raise ValueError('nan'|'negative'|'too_big')."""
-    if value is None or value == "":
+    if value is None or value == "" or value == 0:
         return _ZERO
-    if type(value) is float and 0 <= value <= 999999.99:
+    if type(value) is float and 0 < value <= 999999.99:
         return Decimal(repr(value)).quantize(_CENT)
     if isinstance(value, bool):
         raise ValueError("nan")
     if isinstance(value, float | int):
         text = repr(value) if isinstance(value, float) else str(value)
     else:
-        text = str(value).strip().replace(",", "").removesuffix("亩").strip()
+        text = str(value).strip().removesuffix("亩").strip()
         if not text:
-            return Decimal("0")
+            return _ZERO
+        if "," in text:
+            # Only as a thousands separator (1,234.5); "2,5" would silently become 25.
+            if not _THOUSANDS.fullmatch(text):
+                raise ValueError("nan")
+            text = text.replace(",", "")
     try:
         number = Decimal(text)
     except InvalidOperation as exc:
@@ -198,10 +206,10 @@ def cell_decimal(value: Any) -> Decimal:
         raise ValueError("nan")
     if number < 0:
         raise ValueError("negative")
-    number = number.quantize(_CENT)
-    if number > _MAX_LAND:
+    # Compared before rounding: quantize() itself fails on numbers beyond the decimal context.
+    if number >= _MAX_LAND + Decimal("0.005"):
         raise ValueError("too_big")
-    return number
+    return number.quantize(_CENT)
 
 
 def split_tags(value: Any) -> list[str]:
@@ -377,18 +385,49 @@ def read_sheet(workbook: Any, name: str) -> SheetReader:
     )
 
 
-def check_row_limit(readers: Iterable[SheetReader]) -> None:
+def check_row_limit(name: str, rows: int, *, slack: int = 0) -> None:
+    """Refuse a sheet with more than settings.MINQING_IMPORT_MAX_ROWS data rows (each sheet counts on
+    its own). `slack`: rows that may turn out not to be data (a title row above the header)."""
     limit = settings.MINQING_IMPORT_MAX_ROWS
-    for reader in readers:
-        if reader.row_count > limit:
-            message = _(
-                "工作表“%(name)s”有 %(n)d 行数据，超过一次导入的上限 %(limit)d 行；请分成几个文件导入。"
-            ) % {
-                "name": reader.name,
-                "n": reader.row_count,
-                "limit": limit,
+    if rows - slack > limit:
+        message = _(
+            "工作表“%(name)s”有 %(n)d 行数据，超过一次导入的上限 %(limit)d 行；请分成几个文件导入。"
+        ) % {"name": name, "n": rows, "limit": limit}
+        raise WorkbookError(message, [_problem(name, 0, "", message)])
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+(\d+)(?::[A-Z]+(\d+))?"')
+
+
+def sheet_last_rows(content: bytes) -> dict[str, int]:
+    """The last row of each worksheet as its <dimension> element states it, read from the start of the
+    sheet's XML without loading the sheet. Excel, WPS, openpyxl and xlsxwriter all write the element;
+    sheets without it are left out. Lets the row limit refuse a huge sheet before it takes memory."""
+    sizes: dict[str, int] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            if archive.getinfo("xl/workbook.xml").file_size > 1024**2:
+                return sizes
+            book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+            relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            targets = {
+                r.get("Id"): r.get("Target") or "" for r in relations if r.tag.endswith("Relationship")
             }
-            raise WorkbookError(message, [_problem(reader.name, 0, "", message)])
+            for sheet in book.iter():
+                if not sheet.tag.endswith("}sheet"):
+                    continue
+                relation = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+                target = targets.get(relation, "")
+                if not target:
+                    continue
+                path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                with archive.open(path) as stream:
+                    match = _DIMENSION.search(stream.read(4096))
+                if match:
+                    sizes[sheet.get("name") or ""] = int(match.group(2) or match.group(1))
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError, ValueError):
+        return {}
+    return sizes
 
 
 def _problem(sheet: str, row: int, column: str, message: str) -> dict[str, Any]:
@@ -496,6 +535,10 @@ def _guide_lines(tag_names: dict[str, list[str]]) -> list[str]:
         _("四、成员信息"),
         _("与户主关系：%(options)s。每户必须有且只有一名户主。") % {"options": relation},
         _(
+            "修改已有的户时，表中可以只列出部分成员，未列出的成员保持不变；不填户主时原户主不变；"
+            "更换户主须在本表中同时修改原户主的与户主关系。"
+        ),
+        _(
             "身份证号：18位，请保持“文本”格式（模板已设置），否则Excel会把它变成科学计数法并丢失末位。"
             "填写身份证号后，性别和出生日期可不填，由身份证号得出；如填写须与身份证号一致。"
         ),
@@ -517,8 +560,6 @@ def _guide_lines(tag_names: dict[str, list[str]]) -> list[str]:
 def build_template() -> bytes:
     """The empty workbook users download: both sheets with headers, text-formatted code/ID/phone
     columns, dropdowns for the enumerations, one example row each, and the instructions sheet."""
-    from .identity import id_birth_date  # local: keeps module import light for the migrations
-
     tags: dict[str, list[str]] = {}
     for tag in DifficultyTag.objects.filter(is_active=True).order_by("sort_order", "name"):
         tags.setdefault(tag.applies_to, []).append(tag.name)
@@ -551,7 +592,7 @@ def build_template() -> bytes:
     _dropdown(households, HOUSEHOLD_SHEET, "housing", list(choice_labels(Housing)), "住房状况")
 
     members = _setup_sheet(workbook, formats, MEMBER_SHEET)
-    example_id = "41022519700101001X"
+    example_id = _with_check_digit("41022519700101001")
     with translation.override("zh-hans"):
         example_member = {
             "code": example_code,
@@ -572,6 +613,11 @@ def build_template() -> bytes:
     _dropdown(members, MEMBER_SHEET, "living", list(choice_labels(Living)), "居住状态")
     workbook.close()
     return buffer.getvalue()
+
+
+def _with_check_digit(body: str) -> str:
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
 
 
 def _write_example(sheet: Any, formats: _Formats, columns: Sequence[Col], values: dict[str, Any]) -> None:

@@ -99,7 +99,7 @@ _IN_CHUNK = 2000
 # Households written per round: bounds the rows held at once.
 _APPLY_CHUNK = 5000
 _SHEET_ORDER = {HOUSEHOLD_SHEET: 0, MEMBER_SHEET: 1}
-_ZERO = Decimal("0")
+_ZERO = Decimal("0.00")
 _CENT = Decimal("0.01")
 
 
@@ -179,13 +179,17 @@ class DbHousehold(_Record):
     _DECIMALS = tuple(i for i, name in enumerate(FIELDS) if name in LAND_KEYS)
 
     @classmethod
-    def from_db(cls, row: tuple[Any, ...]) -> "DbHousehold":
-        """From a plain SQL row: SQLite hands decimals back as REAL."""
+    def from_db(cls, row: tuple[Any, ...], decimals: dict[Any, Decimal]) -> "DbHousehold":
+        """From a plain SQL row: SQLite hands decimals back as REAL (`decimals` caches conversions)."""
         if any(type(row[i]) is not Decimal for i in cls._DECIMALS):
             values = list(row)
             for i in cls._DECIMALS:
-                if type(values[i]) is not Decimal:
-                    values[i] = Decimal(repr(values[i])).quantize(_CENT)
+                value = values[i]
+                if type(value) is not Decimal:
+                    found = decimals.get(value)
+                    if found is None:
+                        found = decimals[value] = Decimal(repr(value)).quantize(_CENT)
+                    values[i] = found
             row = tuple(values)
         return cls(row)
 
@@ -257,12 +261,14 @@ Progress = Callable[[int, int], None]
 # Fast paths that give the same answers as identity.py
 
 
-_ID_SHAPE = re.compile(r"\d{17}[\dX]")
+_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")  # ASCII only: \d would accept full-width digits
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_LOCATIONS = frozenset(CN_LOCATION_CODES)
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 
 
+# Birth dates repeat across 300,000 people (a few tens of thousands of days): parse each once.
+_BIRTH_DATES: dict[str, datetime.date | None] = {}
 # Weighted sum of the digits' ASCII codes minus this is the weighted sum of the digits themselves.
 _ID_ASCII_OFFSET = ord("0") * sum(_ID_WEIGHTS)
 
@@ -274,7 +280,12 @@ def id_with_birth_date(raw: object) -> tuple[str, datetime.date | None]:
     if type(raw) is str:
         value = raw.strip().upper()
         if len(value) == 18 and _ID_SHAPE.fullmatch(value) and int(value[:2]) in _ID_LOCATIONS:
-            born = id_birth_date(value)
+            digits = value[6:14]
+            born = _BIRTH_DATES.get(digits)
+            if born is None:
+                born = id_birth_date(value)
+                if len(_BIRTH_DATES) < 100_000:
+                    _BIRTH_DATES[digits] = born
             checksum = (sum(map(mul, value[:17].encode("ascii"), _ID_WEIGHTS)) - _ID_ASCII_OFFSET) % 11
             if born is not None and "10X98765432"[checksum] == value[17]:
                 return value, born
@@ -503,7 +514,13 @@ class _Parser:
     # -- cells
 
     def code(self, sheet: str, row: int, raw: Any) -> str | None:
-        if type(raw) is str and raw and " " not in raw and len(raw) <= 32:
+        if (
+            type(raw) is str
+            and 0 < len(raw) <= 32
+            and raw.isprintable()
+            and " " not in raw
+            and "+" not in raw
+        ):
             return raw
         try:
             code = excel.code_text(raw)
@@ -683,7 +700,7 @@ class _Parser:
                 ethnicity,
                 id_raw,
                 phone_raw,
-                living,
+                living_raw,
                 tags,
                 notes,
             ) = cells
@@ -703,6 +720,9 @@ class _Parser:
             gender = genders.get(gender_raw) if type(gender_raw) is str else None
             if gender is None:
                 gender = self.choice(sheet, row, "gender", gender_raw, genders, "")
+            living = livings.get(living_raw) if type(living_raw) is str else None
+            if living is None:
+                living = self.choice(sheet, row, "living", living_raw, livings, Living.HOME)
             if type(born_raw) is datetime.datetime:
                 birth_date: datetime.date | None = born_raw.date()
             elif type(born_raw) is datetime.date:
@@ -751,9 +771,7 @@ class _Parser:
                     strings.setdefault(eth := self.text(sheet, row, "ethnicity", ethnicity, 20), eth),
                     id_number,
                     phone,
-                    livings.get(living) or self.choice(sheet, row, "living", living, livings, Living.HOME)
-                    if type(living) is str and living
-                    else self.choice(sheet, row, "living", living, livings, Living.HOME),
+                    living,
                     self.tag_set(sheet, row, tags, TagScope.PERSON),
                     notes.strip() if type(notes) is str else excel.cell_text(notes),
                 )
@@ -765,16 +783,23 @@ class _Parser:
 def parse(content: bytes, paths: list[str], *, progress: Progress | None = None) -> Parsed:
     """Read the workbook and check every cell. Raise WorkbookError when it is not a household workbook."""
     workbook = excel.open_workbook(content)
+    last_rows = excel.sheet_last_rows(content)
+    for name in (HOUSEHOLD_SHEET, MEMBER_SHEET):
+        # Refuse an oversized sheet before loading it; the exact count follows once it is loaded.
+        excel.check_row_limit(name, last_rows.get(name, 0) - 1, slack=10)
+    # One sheet at a time: calamine holds a loaded sheet in memory (hundreds of MB for 300,000 rows).
     h_reader = excel.read_sheet(workbook, HOUSEHOLD_SHEET)
-    m_reader = excel.read_sheet(workbook, MEMBER_SHEET)
-    excel.check_row_limit([h_reader, m_reader])
-    total = h_reader.row_count + m_reader.row_count
+    excel.check_row_limit(HOUSEHOLD_SHEET, h_reader.row_count)
+    total = h_reader.row_count + max(0, last_rows.get(MEMBER_SHEET, 1) - 1)
     if progress is not None:
         progress(0, total)
     problems = _Problems()
     parser = _Parser(paths, problems, progress, total)
     households = parser.households(h_reader)
-    del h_reader  # frees calamine's copy of the sheet before the bigger one is loaded
+    del h_reader
+    m_reader = excel.read_sheet(workbook, MEMBER_SHEET)
+    excel.check_row_limit(MEMBER_SHEET, m_reader.row_count)
+    total = parser.total = parser.done + m_reader.row_count
     members = parser.members(m_reader)
     del m_reader, workbook
     if not households and not members:
@@ -848,7 +873,7 @@ def _select(
     values: Iterable[Any],
     *,
     lock: bool = False,
-) -> list[tuple[Any, ...]]:
+) -> Iterator[tuple[Any, ...]]:
     """`columns` of the rows whose `column` is one of `values`, in plain SQL.
 
     The ORM spends about 8 µs per value building an IN (...) list and as much again converting each
@@ -859,7 +884,7 @@ def _select(
     """
     wanted = sorted(set(values))
     if not wanted:
-        return []
+        return
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     select = ", ".join(qn(c) for c in columns)
@@ -873,15 +898,15 @@ def _select(
                 position = list(columns).index(column)
                 keep = set(wanted)
                 cursor.execute(f"SELECT {select} FROM {table} WHERE {qn(column)} IS NOT NULL")
-                return [row for row in cursor.fetchall() if row[position] in keep]
-        rows: list[tuple[Any, ...]] = []
+                while batch := cursor.fetchmany(_IN_CHUNK):
+                    yield from (row for row in batch if row[position] in keep)
+                return
         for chunk in _chunks(wanted):
             placeholders = ", ".join(["%s"] * len(chunk))
             cursor.execute(
                 f"SELECT {select} FROM {table} WHERE {qn(column)} IN ({placeholders}){suffix}", chunk
             )
-            rows.extend(cursor.fetchall())
-        return rows
+            yield from cursor.fetchall()
 
 
 def _chunks[T](items: Sequence[T], size: int = _IN_CHUNK) -> Iterator[Sequence[T]]:
@@ -909,6 +934,7 @@ class _Matcher:
         self.by_id_number: dict[str, DbResident] = {}
         self.members_of: dict[int, list[DbResident]] = defaultdict(list)
         self.strings: dict[str, str] = {}
+        self.decimals: dict[Any, Decimal] = {}
         self.counts = {
             "households": {"create": 0, "update": 0, "unchanged": 0, "skipped": 0},
             "residents": {"create": 0, "update": 0, "unchanged": 0, "skipped": 0},
@@ -997,7 +1023,9 @@ class _Matcher:
         for row in _select(Household, DbHousehold.FIELDS, column, values, lock=self.lock):
             db = self.households.get(row[0])
             if db is None:
-                db = self.households[row[0]] = DbHousehold.from_db(self._canonical(row, _HOUSEHOLD_REPEATS))
+                db = self.households[row[0]] = DbHousehold.from_db(
+                    self._canonical(row, _HOUSEHOLD_REPEATS), self.decimals
+                )
             out.append(db)
         return out
 
@@ -1028,9 +1056,13 @@ class _Matcher:
     def _load_members(self) -> None:
         """Everyone registered in the households the file updates, with their tags and the households' tags."""
         pks = {u.target.pk for u in self.units.values() if u.target is not None}
-        for row in _select(Resident, DbResident.FIELDS, "household_id", pks):
-            resident = self._resident(row)
-            self.members_of[resident["household_id"]].append(resident)
+        # Ids first: on a re-import most members were already loaded by their ID numbers.
+        pairs = list(_select(Resident, ("id", "household_id"), "household_id", pks))
+        missing = [rid for rid, _hid in pairs if rid not in self.residents]
+        for row in _select(Resident, DbResident.FIELDS, "id", missing):
+            self._resident(row)
+        for rid, hid in pairs:
+            self.members_of[hid].append(self.residents[rid])
         tags: dict[int, set[int]] = defaultdict(set)
         for rid, tid in _select(
             Resident.tags.through, ("resident_id", "difficultytag_id"), "resident_id", self.residents
@@ -1493,10 +1525,10 @@ def validate(job: ImportJob) -> ImportJob:
     last = [0.0]
 
     def progress(done: int, total: int) -> None:
-        # At most once a second: pages poll no faster, and on SQLite every update of the job row
+        # At most every two seconds: pages poll no faster, and on SQLite every update of the job row
         # rewrites the stored file with it (tens of MB for a big workbook).
         now = time.monotonic()
-        if now - last[0] >= 1.0 or done == total:
+        if now - last[0] >= 2.0 or done == total:
             last[0] = now
             ImportJob.objects.filter(pk=job.pk).update(rows_done=done, rows_total=total)
 

@@ -410,3 +410,67 @@ def test_export_writes_the_import_layout_with_full_ids_and_phones_as_text(tree, 
     assert head_row[id_col].data_type == "s" and head_row[id_col].value == members[0]["身份证号"]
     assert head_row[phone_col].data_type == "s" and head_row[phone_col].value == "13800001111"
     assert book[H]["A2"].value == "4102251062070001" and book[H]["A2"].data_type == "s"
+
+
+# --------------------------------------------------------------------------------------------------
+# Cells
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("", "0.00"),
+        (None, "0.00"),
+        (0, "0.00"),
+        (2.5, "2.50"),
+        (1.005, "1.00"),
+        ("3亩", "3.00"),
+        ("1,234.5", "1234.50"),
+    ],
+)
+def test_land_cells(raw, expected):
+    assert str(excel.cell_decimal(raw)) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"), [("2,5", "nan"), ("abc", "nan"), (-1, "negative"), ("1E+30", "too_big"), (True, "nan")]
+)
+def test_bad_land_cells(raw, reason):
+    with pytest.raises(ValueError, match=reason):
+        excel.cell_decimal(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (datetime.datetime(1980, 1, 2), datetime.date(1980, 1, 2)),
+        ("1980-01-02", datetime.date(1980, 1, 2)),
+        ("1980/1/2", datetime.date(1980, 1, 2)),
+        ("1980年1月2日", datetime.date(1980, 1, 2)),
+        ("19800102", datetime.date(1980, 1, 2)),
+        (19800102.0, datetime.date(1980, 1, 2)),
+        ("", None),
+    ],
+)
+def test_date_cells(raw, expected):
+    assert excel.cell_date(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["1980-02-30", "去年", 29221.0])
+def test_bad_date_cells(raw):
+    with pytest.raises(ValueError):
+        excel.cell_date(raw)
+
+
+def test_code_cells_refuse_numbers_excel_has_rounded():
+    assert excel.code_text(410225106207.0) == "410225106207"
+    assert excel.code_text(" 新1 ") == "新1"
+    for raw in (4102251062070001.0, "4.10225E+15", 1.5):
+        with pytest.raises(ValueError):
+            excel.code_text(raw)
+
+
+def test_sheet_sizes_are_read_without_loading_the_sheets():
+    households, members = family_rows()
+    assert excel.sheet_last_rows(workbook(households, members)) == {H: 2, M: 4}
+    assert excel.sheet_last_rows(b"not a zip") == {}

@@ -416,7 +416,15 @@ def test_fast_id_number_agrees_with_normalize_id_number():
         valid = make_id_number(
             born=datetime.date(1930, 1, 1) + datetime.timedelta(days=rng.randrange(30000)), serial=i
         )
-        samples += [valid, valid.lower(), f" {valid} ", valid[:-1] + rng.choice("0123456789X"), valid[:17]]
+        full_width = "".join(chr(ord(c) + 0xFEE0) for c in valid)
+        samples += [
+            valid,
+            valid.lower(),
+            f" {valid} ",
+            valid[:-1] + rng.choice("0123456789X"),
+            valid[:17],
+            full_width,
+        ]
     samples += [
         "110101199003071234",
         "990101199003071235",
