@@ -1573,6 +1573,8 @@ def _finish(job: ImportJob, expected: str, **fields: Any) -> None:
     now = timezone.now()
     if fields.get("status") in (ImportStatus.FAILED, ImportStatus.APPLIED, ImportStatus.CANCELLED):
         fields["finished_at"] = now
+        # The upload holds ID numbers and phones of whole villages: once the job is over it is not kept.
+        fields["content"] = b""
     ImportJob.objects.filter(pk=job.pk, status=expected).update(updated_at=now, **fields)
     job.refresh_from_db()
 
@@ -1633,6 +1635,7 @@ def apply(job: ImportJob, *, actor: User, good_rows_only: bool) -> ImportJob:
                 rows_done=analysis.rows_total,
                 finished_at=now,
                 updated_at=now,
+                content=b"",  # see _finish: the upload is not kept once applied
             )
     except _RegistryChanged as changed:
         message = _("自校验以来系统中的数据发生了变化，问题清单已更新；请查看后重新确认。")

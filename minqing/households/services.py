@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +18,7 @@ from minqing.accounts.models import User
 from minqing.audit.models import Action
 from minqing.audit.services import audit_record, snapshot
 from minqing.core.errors import ConflictError, ServiceError, ValidationError
-from minqing.regions.models import Level, Region
+from minqing.regions.models import Level, Region, prefix_q
 from minqing.regions.scoping import Perm, require
 
 from .identity import id_birth_date, id_gender, normalize_id_number, normalize_phone, pinyin_initials
@@ -131,8 +131,10 @@ def clean_person(data: PersonData, *, exclude_resident_id: int | None = None) ->
 def next_household_code(region: Region) -> str:
     """Village code + a four-digit serial, unique within the village."""
     village_code = region.code[:12]
-    last = Household.objects.filter(code__startswith=village_code).aggregate(m=Max("code"))["m"]
-    serial = int(last[12:]) + 1 if last and last[12:].isdigit() else 1
+    # Serials past 9999 grow a digit, so the longest code is the newest; compare lengths before text.
+    codes = Household.objects.filter(prefix_q("code", village_code), code__regex=r"^\d+$")
+    last = codes.annotate(n=Length("code")).order_by("-n", "-code").values_list("code", flat=True).first()
+    serial = int(last[12:]) + 1 if last and len(last) > 12 else 1
     return f"{village_code}{serial:04d}"
 
 

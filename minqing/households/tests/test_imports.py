@@ -79,6 +79,8 @@ def test_apply_creates_households_members_memberships_index_columns_and_audit(tr
     assert len(created.after["members"]["created"]) == 3
     imported = AuditEntry.objects.get(action="import")
     assert "新增户1" in imported.note and "新增成员3" in imported.note and imported.object_id == str(job.pk)
+    # The uploaded file (ID numbers of whole villages) is not kept once the job is over.
+    assert bytes(ImportJob.objects.get(pk=job.pk).content) == b""
 
 
 def test_confirm_refuses_with_problems_unless_good_rows_only_and_then_applies_exactly_the_good(tree, people):

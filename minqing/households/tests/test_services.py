@@ -173,3 +173,12 @@ def test_update_records_before_and_after(tree, people):
     services.household_update(actor=people.cadre, household=h, version=h.version, address="二组3号")
     entry = AuditEntry.objects.filter(action="update", object_id=str(h.pk)).latest("id")
     assert entry.before["address"] == "张庄村一组8号" and entry.after["address"] == "二组3号"
+
+
+def test_household_codes_keep_counting_past_9999(tree, people):
+    from minqing.core.tests.factories import HouseholdFactory
+
+    HouseholdFactory(region=tree.zhangzhuang, code=tree.zhangzhuang.code + "9999")
+    assert services.next_household_code(tree.zhangzhuang) == tree.zhangzhuang.code + "10000"
+    HouseholdFactory(region=tree.zhangzhuang, code=tree.zhangzhuang.code + "10000")
+    assert services.next_household_code(tree.zhangzhuang) == tree.zhangzhuang.code + "10001"
