@@ -4,7 +4,7 @@ from django.db import models
 class TimeStampedModel(models.Model):
     """Base for minqing's records: when it was created and last changed."""
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
