@@ -83,7 +83,12 @@ def household_list(
     if village:
         qs = qs.filter(subtree_q(village, "region_path"))
     if tag:
-        qs = qs.filter(Q(tags__name=tag) | Q(members__tags__name=tag, members__is_deceased=False)).distinct()
+        # Two semi-joins instead of one OR-ed join: no DISTINCT over a county's worth of rows.
+        by_household = Household.tags.through.objects.filter(difficultytag__name=tag).values("household_id")
+        by_member = Resident.tags.through.objects.filter(
+            difficultytag__name=tag, resident__is_deceased=False
+        ).values("resident__household_id")
+        qs = qs.filter(Q(pk__in=by_household) | Q(pk__in=by_member))
     if feud:
         active = HouseholdRelation.objects.filter(kind=RelationKind.FEUD).exclude(status=FeudStatus.RESOLVED)
         qs = qs.filter(Q(pk__in=active.values("household_a")) | Q(pk__in=active.values("household_b")))
@@ -279,23 +284,34 @@ def attention(actor: User) -> Attention:
     """What the home page shows the actor: their registry at a glance and what needs attention."""
     households = households_visible(actor).filter(status=HouseholdStatus.ACTIVE)
     residents = residents_visible(actor).filter(is_deceased=False)
-    hh_tags = (
-        DifficultyTag.objects.filter(applies_to=TagScope.HOUSEHOLD, is_active=True)
-        .annotate(n=Count("households", filter=Q(households__in=households)))
-        .filter(n__gt=0)
+    # One grouped join per kind of tag, scoped on the tagged row's own region column.
+    hh_rows: Any = (
+        scope(Household.tags.through.objects.all(), actor, field="household__region_path")
+        .filter(household__status=HouseholdStatus.ACTIVE, difficultytag__is_active=True)
+        .values("difficultytag_id")
+        .annotate(n=Count("id"))
     )
-    person_tags = (
-        DifficultyTag.objects.filter(applies_to=TagScope.PERSON, is_active=True)
-        .annotate(n=Count("residents", filter=Q(residents__in=residents)))
-        .filter(n__gt=0)
+    person_rows: Any = (
+        scope(Resident.tags.through.objects.all(), actor, field="resident__region_path")
+        .filter(resident__is_deceased=False, difficultytag__is_active=True)
+        .values("difficultytag_id")
+        .annotate(n=Count("id"))
     )
-    tagged: list[dict[str, Any]] = [{"name": t.name, "n": t.n} for t in [*hh_tags, *person_tags]]  # type: ignore[attr-defined]
+    hh_counts = {row["difficultytag_id"]: row["n"] for row in hh_rows}
+    person_counts = {row["difficultytag_id"]: row["n"] for row in person_rows}
+    tagged: list[dict[str, Any]] = []
+    for tag in DifficultyTag.objects.filter(is_active=True):
+        n = (hh_counts if tag.applies_to == TagScope.HOUSEHOLD else person_counts).get(tag.pk, 0)
+        if n:
+            tagged.append({"name": tag.name, "n": n})
     feuds = (
-        HouseholdRelation.objects.filter(kind=RelationKind.FEUD, household_a__in=households)
+        scope(HouseholdRelation.objects.all(), actor, field="household_a__region_path")
+        .filter(kind=RelationKind.FEUD, household_a__status=HouseholdStatus.ACTIVE)
         .exclude(status=FeudStatus.RESOLVED)
         .select_related("household_a__region__parent", "household_b")
         .order_by("-severity", "-since")
     )
+    feud_counts = feuds.order_by().aggregate(total=Count("id"), grave=Count("id", filter=Q(severity=3)))
     villages: list[dict[str, Any]] = [dict(v) for v in villages_visible(actor).values("name", "path")[:60]]
     counts = dict(
         households.values_list("region_path").annotate(n=Count("id")).values_list("region_path", "n")
@@ -307,8 +323,8 @@ def attention(actor: User) -> Attention:
         residents=residents.count(),
         tagged=tagged,
         active_feuds=list(feuds[:8]),
-        active_feud_count=feuds.count(),
-        grave_feuds=feuds.filter(severity=3).count(),
+        active_feud_count=feud_counts["total"],
+        grave_feuds=feud_counts["grave"],
         imports=list(ImportJob.objects.filter(created_by=actor).order_by("-created_at")[:5]),
         villages=villages,
     )

@@ -230,3 +230,29 @@ def test_search_by_address_and_by_name_prefix(client, people, homes):
     assert f'href="/households/{homes["a"].pk}/"' in body
     body = client.get(reverse("households:search"), {"q": "李小"}).content.decode()
     assert f'href="/households/{homes["b"].pk}/"' in body and "张建国" not in body
+
+
+def test_home_counts_tags_and_feuds_only_within_the_users_villages(client, people, homes, tree):
+    from minqing.households.models import DifficultyTag
+    from minqing.households.selectors import attention
+
+    dibao = DifficultyTag.objects.get(name="低保户")
+    disabled = DifficultyTag.objects.get(name="残疾人")
+    homes["a"].tags.add(dibao)
+    homes["c"].tags.add(dibao)  # 雷集村: outside the 张庄村 cadre's view
+    homes["a"].head.tags.add(disabled)
+    seen = attention(people.cadre)
+    assert {t["name"]: t["n"] for t in seen.tagged} == {"低保户": 1, "残疾人": 1}
+    assert (seen.households, seen.active_feud_count, seen.grave_feuds) == (2, 1, 1)
+    everything = attention(people.officer)
+    assert {t["name"]: t["n"] for t in everything.tagged} == {"低保户": 2, "残疾人": 1}
+    assert attention(people.outsider).tagged == []
+
+
+def test_list_filters_by_a_person_level_tag(client, people, homes):
+    from minqing.households.models import DifficultyTag
+
+    homes["b"].head.tags.add(DifficultyTag.objects.get(name="残疾人"))
+    client.force_login(people.officer)
+    body = client.get(reverse("households:list"), {"tag": "残疾人"}).content.decode()
+    assert "李小梅" in body and "张建国" not in body
