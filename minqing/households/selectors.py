@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from minqing.accounts.models import User
@@ -45,6 +46,26 @@ def household_get(actor: User, pk: int) -> Household:
 
 def resident_get(actor: User, pk: int) -> Resident:
     return get_for_actor(Resident.objects.select_related("household"), actor, pk=pk)
+
+
+def household_by_code(actor: User, code: str) -> Household | None:
+    """The household with this code if the actor may see it; None when missing or outside their regions."""
+    return households_visible(actor).filter(code=code.strip()).first()
+
+
+def relation_get(actor: User, pk: int) -> tuple[HouseholdRelation, Household]:
+    """A tie between households, reached through whichever of its two households the actor can see.
+
+    Returns the relation and that household; Http404 when the actor can see neither.
+    """
+    relation = HouseholdRelation.objects.select_related("household_a", "household_b").filter(pk=pk).first()
+    if relation is None:
+        raise Http404
+    ends = [relation.household_a_id, relation.household_b_id]
+    household = households_visible(actor).filter(pk__in=ends).order_by("pk").first()
+    if household is None:
+        raise Http404
+    return relation, household
 
 
 def villages_visible(actor: User) -> QuerySet[Region]:

@@ -19,7 +19,7 @@ from minqing.audit.models import Action
 from minqing.audit.services import audit_record, snapshot
 from minqing.core.errors import ConflictError, ServiceError, ValidationError
 from minqing.regions.models import Level, Region, prefix_q
-from minqing.regions.scoping import Perm, require
+from minqing.regions.scoping import Perm, has_perm, require
 
 from .identity import id_birth_date, id_gender, normalize_id_number, normalize_phone, pinyin_initials
 from .models import (
@@ -555,7 +555,8 @@ def relation_update(
     *, actor: User, relation: HouseholdRelation, status: str, severity: int | None, notes: str
 ) -> HouseholdRelation:
     """Change where a feud stands (e.g. 已化解). Needs RECORD_RELATIONS over either household."""
-    require(actor, Perm.RECORD_RELATIONS, relation.household_a.region_path)
+    if not has_perm(actor, Perm.RECORD_RELATIONS, relation.household_b.region_path):
+        require(actor, Perm.RECORD_RELATIONS, relation.household_a.region_path)
     before = snapshot(relation)
     relation.status = status
     relation.severity = severity

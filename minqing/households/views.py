@@ -26,7 +26,7 @@ from .forms import (
     RelationUpdateForm,
     SplitForm,
 )
-from .models import DifficultyTag, Household, HouseholdRelation, HouseholdStatus, Relation
+from .models import DifficultyTag, HouseholdStatus, Relation
 
 
 def _filters(request: AuthedRequest) -> dict[str, str | bool]:
@@ -208,7 +208,7 @@ def member_move(request: AuthedRequest, pk: int) -> HttpResponse:
     form = MoveForm(request.POST or None, initial={"on": timezone.localdate(), "relation": Relation.OTHER})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        target = selectors.households_visible(request.user).filter(code=d["to_household"].strip()).first()
+        target = selectors.household_by_code(request.user, d["to_household"])
         if target is None:
             form.add_error("to_household", _("找不到该户编号，或不在您的辖区内。"))
         else:
@@ -295,7 +295,7 @@ def relation_add(request: AuthedRequest, pk: int) -> HttpResponse:
     form = RelationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        other = selectors.households_visible(request.user).filter(code=d["other_code"].strip()).first()
+        other = selectors.household_by_code(request.user, d["other_code"])
         if other is None:
             form.add_error("other_code", _("找不到该户编号，或不在您的辖区内。"))
         else:
@@ -321,16 +321,7 @@ def relation_add(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def relation_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    rel = HouseholdRelation.objects.select_related("household_a", "household_b").filter(pk=pk).first()
-    if rel is None:
-        raise Http404
-    # Reachable through either household the actor can see.
-    visible = selectors.households_visible(request.user).filter(
-        pk__in=[rel.household_a_id, rel.household_b_id]
-    )
-    h: Household | None = visible.first()
-    if h is None:
-        raise Http404
+    rel, h = selectors.relation_get(request.user, pk)
     require(request.user, Perm.RECORD_RELATIONS, h.region_path)
     form = RelationUpdateForm(
         request.POST or None, initial={"status": rel.status, "severity": rel.severity, "notes": rel.notes}

@@ -256,3 +256,31 @@ def test_list_filters_by_a_person_level_tag(client, people, homes):
     client.force_login(people.officer)
     body = client.get(reverse("households:list"), {"tag": "残疾人"}).content.decode()
     assert "李小梅" in body and "张建国" not in body
+
+
+def test_feud_across_villages_can_be_updated_from_either_side(client, people, homes, tree):
+    # 张庄村 household a and 雷集村 household c: the 雷集村 cadre sees only c, and may still record that it eased.
+    feud = relation_record(
+        actor=people.officer,
+        household_a=homes["a"],
+        household_b=homes["c"],
+        kind=RelationKind.FEUD,
+        subject="借款纠纷",
+        severity=1,
+    )
+    client.force_login(people.cadre_leiji)
+    response = client.post(
+        reverse("households:relation_edit", args=[feud.pk]),
+        {"status": "eased", "severity": 1, "notes": "已调解"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("households:detail", args=[homes["c"].pk])
+    feud.refresh_from_db()
+    assert feud.status == "eased"
+    client.force_login(people.outsider)
+    assert (
+        client.post(
+            reverse("households:relation_edit", args=[feud.pk]), {"status": "resolved", "severity": 1}
+        ).status_code
+        == 404
+    )
