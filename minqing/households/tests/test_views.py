@@ -284,3 +284,30 @@ def test_feud_across_villages_can_be_updated_from_either_side(client, people, ho
         ).status_code
         == 404
     )
+
+
+def test_uploading_a_csv_renamed_to_xlsx_shows_a_clear_message_and_imports_nothing(client, people, tree):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from minqing.households.models import ImportJob
+
+    client.force_login(people.officer)
+    upload = SimpleUploadedFile(
+        "户籍.xlsx", "户编号,姓名\n1,张三\n".encode(), content_type="application/octet-stream"
+    )
+    response = client.post(reverse("households:import"), {"file": upload}, follow=True)
+    assert response.status_code == 200
+    job = ImportJob.objects.get()
+    assert job.status == "failed"
+    assert "xlsx" in response.content.decode() and job.error_message in response.content.decode()
+    assert not Household.objects.exists()
+
+
+def test_uploading_nothing_or_an_empty_file_is_refused_on_the_form(client, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(people.officer)
+    response = client.post(reverse("households:import"), {"file": ""})
+    assert response.status_code == 200 and "invalid-feedback" in response.content.decode()
+    response = client.post(reverse("households:import"), {"file": SimpleUploadedFile("a.xlsx", b"")})
+    assert response.status_code == 200 and "invalid-feedback" in response.content.decode()
