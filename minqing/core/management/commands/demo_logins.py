@@ -32,4 +32,4 @@ class Command(BaseCommand):
             if n == 0:
                 self.stdout.write("  ".join("-" * w for w in widths))
         self.stdout.write("")
-        self.stdout.write(_("登录地址：%(url)s （先运行 minqing runserver）") % {"url": DEMO_URL})
+        self.stdout.write(_("登录地址：%(url)s") % {"url": DEMO_URL})
