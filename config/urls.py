@@ -7,5 +7,9 @@ urlpatterns = [
     path("accounts/", include("minqing.accounts.urls")),
     path("audit/", include("minqing.audit.urls")),
     path("households/", include("minqing.households.urls")),
+    path("petitions/", include("minqing.petitions.urls")),
+    path("p/", include("minqing.petitions.urls_public")),
+    path("api/", include("minqing.api.urls")),
+    path("open311/v2/", include("minqing.api.open311_urls")),
     path("", include("minqing.core.urls")),
 ]

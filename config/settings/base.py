@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "django_tasks_db",
+    "rest_framework",
+    "drf_spectacular",
     "minqing.core",
     "minqing.regions",
     "minqing.accounts",
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     "minqing.households",
     "minqing.workcal",
     "minqing.petitions",
+    "minqing.api",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, str]] = [(reverse("home"), _("首页"))]
     if has_perm(user, Perm.VIEW_HOUSEHOLDS):
         items.append((reverse("households:list"), _("民情档案")))
+    if has_perm(user, Perm.VIEW_PETITIONS) or has_perm(user, Perm.HANDLE_ASSIGNED):
+        items.append((reverse("petitions:list"), _("诉求办理")))
     if has_perm(user, Perm.IMPORT_HOUSEHOLDS):
         items.append((reverse("households:import"), _("导入")))
     if has_perm(user, Perm.VIEW_AUDIT):

@@ -4,6 +4,7 @@ from django.shortcuts import render
 
 from minqing.core.request import AuthedRequest
 from minqing.households.selectors import attention
+from minqing.petitions.selectors import work_queues
 from minqing.regions.scoping import Perm, has_perm, roles_of
 
 
@@ -22,6 +23,8 @@ def home(request: AuthedRequest) -> HttpResponse:
     }
     if context["casework"]:
         context["a"] = attention(user)
+    context["queues"] = work_queues(user)
+    context["can_intake"] = has_perm(user, Perm.INTAKE_PETITIONS)
     return render(request, "core/home.html", context)
 
 

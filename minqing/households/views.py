@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from minqing.core.errors import ServiceError
 from minqing.core.request import AuthedRequest
 from minqing.core.views_util import apply_errors, client_ip
+from minqing.petitions.selectors import household_petitions
 from minqing.regions.scoping import Perm, has_perm, require
 
 from . import selectors, services
@@ -88,6 +89,8 @@ def household_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_edit": has_perm(request.user, Perm.EDIT_HOUSEHOLDS, h.region_path),
             "can_reveal": has_perm(request.user, Perm.REVEAL_IDENTITY, h.region_path),
             "can_relate": has_perm(request.user, Perm.RECORD_RELATIONS, h.region_path),
+            "petitions": household_petitions(request.user, h.pk)[:20],
+            "can_intake": has_perm(request.user, Perm.INTAKE_PETITIONS, h.region_path),
         },
     )
 

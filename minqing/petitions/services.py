@@ -336,7 +336,8 @@ def _clean_intake(data: Intake, *, public: bool) -> dict[str, list[str]]:
             err("submitter_phone", _("联系电话格式不正确。"))
         else:
             data.submitter_phone = normalized
-    elif public:
+    elif public and not data.source_client:
+        # The public page tracks by phone; an API client follows its requests through the API instead.
         err("submitter_phone", _("请填写手机号码，用于查询办理进展和回访。"))
     else:
         data.submitter_phone = ""

@@ -1,0 +1,226 @@
+"""Staff forms for requests. They only parse; the services decide."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from minqing.accounts.models import User
+from minqing.core.forms import StyledForm
+from minqing.regions.models import Level, Region
+
+from .models import Category, Channel, Department, HandlingLevel, Satisfaction, Urgency
+from .selectors import leaf_categories
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        return str(obj)
+
+
+def _category_field(**kwargs: Any) -> CategoryChoiceField:
+    leaves = leaf_categories()
+    return CategoryChoiceField(
+        queryset=Category.objects.filter(pk__in=[c.pk for c in leaves]).select_related("parent"),
+        label=_("诉求分类"),
+        **kwargs,
+    )
+
+
+class IntakeForm(StyledForm):
+    channel = forms.ChoiceField(label=_("来源渠道"), choices=Channel.choices)
+    region = forms.ModelChoiceField(queryset=Region.objects.none(), label=_("所在村（社区）"))
+    category = forms.ModelChoiceField(queryset=Category.objects.none(), label=_("诉求分类"))
+    title = forms.CharField(label=_("标题"), max_length=200, help_text=_("一句话概括诉求"))
+    content = forms.CharField(
+        label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 6}), max_length=200_000
+    )
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    is_anonymous = forms.BooleanField(label=_("匿名反映"), required=False)
+    submitter_name = forms.CharField(label=_("诉求人姓名"), max_length=100, required=False)
+    submitter_phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
+    household_code = forms.CharField(
+        label=_("关联户编号"),
+        max_length=32,
+        required=False,
+        help_text=_("已建档的户可填户编号，诉求会显示在户档案中"),
+    )
+    address = forms.CharField(label=_("地点"), max_length=300, required=False)
+    is_group = forms.BooleanField(label=_("集体访"), required=False)
+    head_count = forms.IntegerField(label=_("人数"), min_value=1, initial=1, required=False)
+    representatives = forms.CharField(label=_("代表"), max_length=300, required=False)
+    level = forms.ChoiceField(
+        label=_("办理层级"),
+        choices=[("", _("按分类自动（小事不出村）")), *HandlingLevel.choices],
+        required=False,
+    )
+    registered_on = forms.DateField(
+        label=_("收件日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("来信的收件日期；不填为今天"),
+    )
+    attachments = forms.FileField(
+        label=_("附件"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={"allow_multiple_selected": True, "accept": "image/*,application/pdf"}
+        ),
+    )
+
+    def __init__(self, *args: Any, regions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        region_field = self.fields["region"]
+        assert isinstance(region_field, forms.ModelChoiceField)
+        region_field.queryset = regions
+        region_field.label_from_instance = lambda r: (  # type: ignore[method-assign,assignment]
+            f"{r.parent.name if r.parent else ''} · {r.name}"
+            if r.level == Level.VILLAGE
+            else f"{r.name}（{_('乡镇本级')}）"
+        )
+        self.fields["category"] = _category_field()
+        self.fields["category"].widget.attrs["class"] = "form-select"
+
+
+class NoteForm(StyledForm):
+    note = forms.CharField(
+        label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )
+
+
+class VersionedForm(StyledForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AcceptForm(VersionedForm):
+    note = forms.CharField(
+        label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
+
+
+class NotAcceptForm(VersionedForm):
+    reason = forms.CharField(
+        label=_("不予受理理由和依据"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+    )
+
+
+class RouteForm(VersionedForm):
+    to_level = forms.ChoiceField(label=_("转到"), choices=HandlingLevel.choices)
+    reason = forms.CharField(
+        label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
+
+
+class AssignForm(StyledForm):
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.none(), label=_("承办部门"), required=False
+    )
+    assignee = forms.ModelChoiceField(queryset=User.objects.none(), label=_("承办人"), required=False)
+    note = forms.CharField(
+        label=_("交办意见"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
+
+    def __init__(self, *args: Any, departments: Any, assignees: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        dept_field = self.fields["department"]
+        user_field = self.fields["assignee"]
+        assert isinstance(dept_field, forms.ModelChoiceField) and isinstance(
+            user_field, forms.ModelChoiceField
+        )
+        dept_field.queryset = departments
+        user_field.queryset = assignees
+        user_field.label_from_instance = lambda u: u.display_name or u.username  # type: ignore[method-assign,assignment]
+
+
+class ProgressForm(StyledForm):
+    note = forms.CharField(
+        label=_("办理情况（内部）"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )
+    public_note = forms.CharField(
+        label=_("告知诉求人（公开）"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=1000,
+    )
+
+
+class ExtensionForm(VersionedForm):
+    days = forms.IntegerField(label=_("延期天数"), min_value=1, max_value=365, initial=30)
+    reason = forms.CharField(label=_("延期理由"), max_length=300, required=False)
+
+
+class ExtensionDecisionForm(VersionedForm):
+    approve = forms.TypedChoiceField(
+        label=_("审批"), choices=[("1", _("批准")), ("0", _("不批准"))], coerce=lambda v: v == "1"
+    )
+    note = forms.CharField(label=_("意见"), max_length=500, required=False)
+
+
+class ReplyForm(VersionedForm):
+    text = forms.CharField(
+        label=_("答复意见"), widget=forms.Textarea(attrs={"rows": 5}), max_length=200_000, required=False
+    )
+
+
+class FollowUpForm(VersionedForm):
+    method = forms.ChoiceField(
+        label=_("回访方式"), choices=[("phone", _("电话")), ("visit", _("上门")), ("sms", _("短信"))]
+    )
+    satisfaction = forms.ChoiceField(
+        label=_("满意度"), choices=Satisfaction.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("回访记录"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
+
+
+class ReopenForm(StyledForm):
+    reason = forms.CharField(
+        label=_("重新办理的原因"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
+
+
+class YesNo(forms.TypedChoiceField):
+    def __init__(self, label: Any, **kwargs: Any) -> None:
+        super().__init__(
+            label=label,
+            choices=[("1", _("是")), ("0", _("否"))],
+            coerce=lambda v: v == "1",
+            widget=forms.RadioSelect,
+            **kwargs,
+        )
+
+
+class CloseForm(VersionedForm):
+    reform = YesNo(_("属于改革发展中的问题"))
+    justified = YesNo(_("诉求有理或确有实际困难"))
+    solvable = YesNo(_("可以解决"))
+    grassroots = YesNo(_("基层应解决可解决"))
+    solved_level = forms.ChoiceField(label=_("问题最终在哪一级解决"), choices=HandlingLevel.choices)
+    note = forms.CharField(
+        label=_("办结说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
+
+
+class MergeForm(StyledForm):
+    target_code = forms.CharField(label=_("并入的诉求查询码"), max_length=20)
+    note = forms.CharField(label=_("说明"), max_length=500, required=False)
+
+
+class BulkForm(StyledForm):
+    action = forms.ChoiceField(choices=[("assign", _("指定承办")), ("recategorise", _("调整分类"))])
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.none(), required=False, label=_("承办部门")
+    )
+    category = forms.ModelChoiceField(queryset=Category.objects.none(), required=False, label=_("分类"))
+
+    def __init__(self, *args: Any, departments: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        dept_field = self.fields["department"]
+        assert isinstance(dept_field, forms.ModelChoiceField)
+        dept_field.queryset = departments
+        self.fields["category"] = _category_field(required=False)
+        self.fields["category"].widget.attrs["class"] = "form-select form-select-sm"
