@@ -1194,6 +1194,13 @@ def demo_load(
         progress=progress,
     )
     result.staff = staff
+    from minqing.petitions.demo import demo_petitions  # the registry is loaded first; requests refer to it
+
+    if progress:
+        progress(_("诉求与接访日……"))
+    demo_petitions(
+        township=township, seed=seed, as_of=as_of, count=max(20, households * 360 // DEMO_HOUSEHOLDS)
+    )
     _audit(result, township, seed, _("演示数据"))
     return result
 

@@ -224,3 +224,32 @@ class BulkForm(StyledForm):
         dept_field.queryset = departments
         self.fields["category"] = _category_field(required=False)
         self.fields["category"].widget.attrs["class"] = "form-select form-select-sm"
+
+
+class ReceptionDayForm(StyledForm):
+    region = forms.ModelChoiceField(queryset=Region.objects.none(), label=_("乡镇"))
+    leader = forms.ModelChoiceField(queryset=User.objects.none(), label=_("接访领导"))
+    leader_title = forms.CharField(label=_("职务"), max_length=50, required=False)
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(label=_("开始时间"), widget=forms.TimeInput(attrs={"type": "time"}))
+    end_time = forms.TimeField(label=_("结束时间"), widget=forms.TimeInput(attrs={"type": "time"}))
+    place = forms.CharField(label=_("地点"), max_length=100)
+    topics = forms.CharField(label=_("接访重点"), max_length=200, required=False)
+    is_public = forms.BooleanField(label=_("对外公布"), required=False, initial=True)
+    outcome = forms.CharField(label=_("接访情况"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args: Any, regions: Any, leaders: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        region_field, leader_field = self.fields["region"], self.fields["leader"]
+        assert isinstance(region_field, forms.ModelChoiceField) and isinstance(
+            leader_field, forms.ModelChoiceField
+        )
+        region_field.queryset = regions
+        leader_field.queryset = leaders
+        leader_field.label_from_instance = lambda u: f"{u.display_name or u.username} {u.title}".strip()  # type: ignore[method-assign,assignment]
+
+
+class ReceptionRegistrationForm(StyledForm):
+    name = forms.CharField(label=_("姓名"), max_length=100)
+    phone = forms.CharField(label=_("电话"), max_length=30)
+    topic = forms.CharField(label=_("反映事项"), max_length=400)

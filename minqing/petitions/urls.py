@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_documents
+from . import views, views_documents, views_reception
 
 app_name = "petitions"
 urlpatterns = [
@@ -14,4 +14,13 @@ urlpatterns = [
     path("<int:pk>/attachments/", views.petition_attach, name="attach"),
     path("<int:pk>/attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
     path("<int:pk>/documents/<slug:kind>.pdf", views_documents.petition_document, name="document"),
+    path("reception/", views_reception.reception_list, name="reception_list"),
+    path("reception/new/", views_reception.reception_edit, name="reception_new"),
+    path("reception/<int:pk>/", views_reception.reception_detail, name="reception_detail"),
+    path("reception/<int:pk>/edit/", views_reception.reception_edit, name="reception_edit"),
+    path(
+        "reception/<int:pk>/registrations/<int:registration_id>/",
+        views_reception.reception_attend,
+        name="reception_attend",
+    ),
 ]

@@ -205,7 +205,8 @@ def _intake_regions(user: User) -> QuerySet[Region]:
 def petition_intake(request: AuthedRequest) -> HttpResponse:
     require(request.user, Perm.INTAKE_PETITIONS)
     regions = _intake_regions(request.user)
-    initial: dict[str, Any] = {"channel": Channel.VISIT}
+    channel = request.GET.get("channel", "")
+    initial: dict[str, Any] = {"channel": channel if channel in Channel.values else Channel.VISIT}
     household: Household | None = None
     if code := request.GET.get("household"):
         household = (
