@@ -40,9 +40,19 @@ browser:
 	  else echo "chromium or CJK fonts missing (apt-get install chromium fonts-noto-cjk): browser tests may be skipped"; fi; \
 	fi
 
-run: install
+# Printed notices (PDF) need a CJK font; set MINQING_PDF_FONT to use another one.
+fonts:
+	@if ! fc-list :lang=zh 2>/dev/null | grep -q . && [ -z "$$MINQING_PDF_FONT" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null) \
+	      || echo "could not install fonts-noto-cjk: printed notices need MINQING_PDF_FONT"; \
+	  else echo "no CJK font found (apt-get install fonts-noto-cjk, or set MINQING_PDF_FONT): printed notices are unavailable"; fi; \
+	fi
+
+run: install fonts
 	$(MINQING) migrate --noinput
 	$(MINQING) demo_load --if-empty
+	@$(MINQING) petitions_schedule
 	@$(MINQING) demo_logins
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the task worker)"
 	@trap 'kill $$worker 2>/dev/null' EXIT; \
@@ -77,4 +87,4 @@ lock:
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache test-output
 
-.PHONY: help install browser run lint test test-sqlite test-postgres bench lock clean
+.PHONY: fonts help install browser run lint test test-sqlite test-postgres bench lock clean
