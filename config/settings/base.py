@@ -174,6 +174,9 @@ if os.environ.get("MINQING_REDIS_URL"):
         }
     }
 
+# Reverse proxies whose X-Forwarded-For is believed (client addresses for rate limits and the audit trail).
+MINQING_TRUSTED_PROXIES = env_list("MINQING_TRUSTED_PROXIES", "")
+
 # A CJK font for printed notices (PDF). Empty: the first of the usual system fonts that exists.
 MINQING_PDF_FONT = os.environ.get("MINQING_PDF_FONT", "")
 MINQING_ATTACHMENT_MAX_BYTES = int(os.environ.get("MINQING_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
@@ -193,3 +196,26 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MINQING_LOG_LEVEL", "WARNING")},
 }
+
+# --- minqing.api (REST API and Open311) — owned by minqing/api; keep this block last -------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["minqing.api.auth.StaffTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "minqing.api.views.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "民情 工作人员接口",
+    "DESCRIPTION": "诉求的查询、登记与办理。认证：Authorization: Token <令牌>（minqing api_token 用户名）。",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {"HandlingLevelEnum": "minqing.petitions.models.HandlingLevel"},
+}
+# --- end minqing.api ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Small helpers views share: turning service errors into form errors, client address."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
@@ -20,4 +21,14 @@ def apply_errors(form: forms.Form, exc: ValidationError | ServiceError) -> None:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+    """The visitor's address. Behind a reverse proxy listed in MINQING_TRUSTED_PROXIES, the last address that
+    proxy appended to X-Forwarded-For; never a header from anyone else, who could forge it."""
+    remote = request.META.get("REMOTE_ADDR")
+    trusted = getattr(settings, "MINQING_TRUSTED_PROXIES", ())
+    if remote and remote in trusted:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        # Walk back from the nearest hop, skipping our own proxies: the first other address is the client.
+        for address in reversed(forwarded):
+            if address not in trusted:
+                return address
+    return remote

@@ -1,0 +1,286 @@
+"""Forms of the public pages (/p/). They only parse and show errors; the rules live in services.py.
+
+Length and presence rules (title, content, name or 匿名, phone) are the service's: the form leaves those fields
+optional so the person gets every problem at once, in the service's words.
+"""
+
+import time
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from minqing.core.errors import ServiceError
+from minqing.core.forms import StyledForm
+from minqing.households.identity import normalize_phone
+from minqing.regions.models import Level, Region
+from minqing.regions.selectors import regions_below
+
+from . import selectors
+from .files import ALLOWED_NAMES, CheckedFile, check_upload
+from .models import Category, Channel, Satisfaction
+from .services import CONTENT_MAX, TITLE_MAX, Intake
+
+TOKEN_SALT = "minqing.petitions.public.submit"
+MIN_SECONDS = 3  # a person does not fill the form faster than this
+MAX_SECONDS = 2 * 3600  # a page left open longer is stale
+HONEYPOT = "website"
+ACCEPT = ",".join(
+    ["image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"]
+    + [f".{name}" for name in ALLOWED_NAMES]
+)
+
+
+# --- Bot checks: a signed timestamp and a field only bots fill ----------------------------------------------
+
+
+def form_token(now: float | None = None) -> str:
+    """The signed time the form was shown; posted back in a hidden field."""
+    return signing.dumps(round(time.time() if now is None else now, 3), salt=TOKEN_SALT)
+
+
+def token_problem(token: str, now: float | None = None) -> str | None:
+    """Why a posted form token is refused (too fast, stale, forged), or None when it is fine."""
+    try:
+        issued = float(signing.loads(token or "", salt=TOKEN_SALT))
+    except (signing.BadSignature, TypeError, ValueError):
+        return _("页面已失效，请再点一次“提交”。")
+    age = (time.time() if now is None else now) - issued
+    if age < MIN_SECONDS:
+        return _("提交太快了：请核对填写的内容，再点一次“提交”。")
+    if age > MAX_SECONDS:
+        return _("页面打开时间过长已失效，您填写的内容已保留，请再点一次“提交”。")
+    return None
+
+
+def honeypot_filled(data: Any) -> bool:
+    return bool((data.get(HONEYPOT) or "").strip())
+
+
+def phone_key(raw: str) -> str:
+    """The phone number as counted by the rate limit: normalised when valid, else its digits."""
+    try:
+        return normalize_phone(raw) or ""
+    except ValidationError:
+        return "".join(ch for ch in raw if ch.isdigit())
+
+
+# --- Submit --------------------------------------------------------------------------------------------------
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several uploads, each checked by its bytes (files.check_upload): cleans to a list of CheckedFile."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[CheckedFile]:
+        uploads: list[UploadedFile] = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        limit = settings.MINQING_ATTACHMENT_MAX_COUNT
+        if len(uploads) > limit:
+            raise ValidationError(_("附件最多 %(n)d 个。") % {"n": limit})
+        checked: list[CheckedFile] = []
+        errors: list[str] = []
+        for upload in uploads:
+            try:
+                checked.append(check_upload(upload.name or "", upload, upload.size))
+            except ServiceError as exc:
+                errors.append(exc.message)
+        if errors:
+            raise ValidationError(errors)
+        return checked
+
+
+def region_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Active villages grouped under their township, the township itself first as 乡镇本级."""
+    townships = list(regions_below("", Level.TOWNSHIP).order_by("path"))
+    villages: dict[int, list[Region]] = {}
+    for v in regions_below("", Level.VILLAGE).order_by("path"):
+        villages.setdefault(v.parent_id or 0, []).append(v)
+    return [
+        (
+            t.name,
+            [(str(t.pk), _("%(name)s（乡镇本级）") % {"name": t.name})]
+            + [(str(v.pk), v.name) for v in villages.get(t.pk, [])],
+        )
+        for t in townships
+    ]
+
+
+def category_choices() -> list[tuple[str, Any]]:
+    """Leaf categories grouped by their parent; a parent without children is an option of its own."""
+    choices: list[tuple[str, Any]] = []
+    for parent, kids in selectors.categories_tree():
+        if kids:
+            choices.append((parent.name, [(str(k.pk), k.name) for k in kids]))
+        else:
+            choices.append((str(parent.pk), parent.name))
+    return choices
+
+
+class SubmitForm(StyledForm):
+    region = forms.ChoiceField(label=_lazy("所在村（社区）"), required=False)
+    category = forms.ChoiceField(label=_lazy("诉求分类"), required=False)
+    title = forms.CharField(
+        label=_lazy("标题"),
+        required=False,
+        strip=False,
+        widget=forms.TextInput(attrs={"maxlength": TITLE_MAX, "placeholder": _lazy("一句话概括您的诉求")}),
+    )
+    content = forms.CharField(
+        label=_lazy("内容"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 8,
+                "maxlength": CONTENT_MAX,
+                "data-counter": "content-count",
+                "placeholder": _lazy("请写清楚：什么事、什么时候、在哪里、希望怎么解决"),
+            }
+        ),
+    )
+    submitter_name = forms.CharField(
+        label=_lazy("姓名"),
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": 50, "autocomplete": "name"}),
+    )
+    is_anonymous = forms.BooleanField(label=_lazy("匿名反映（不留姓名）"), required=False)
+    submitter_phone = forms.CharField(
+        label=_lazy("手机号"),
+        required=False,
+        help_text=_lazy("用于查询办理进展和回访，不会公开。"),
+        widget=forms.TextInput(
+            attrs={"inputmode": "tel", "autocomplete": "tel", "maxlength": 20, "type": "tel"}
+        ),
+    )
+    address = forms.CharField(
+        label=_lazy("地点（选填）"),
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": 200, "placeholder": _lazy("如：村东头桥边")}),
+    )
+    attachments = MultipleFileField(
+        label=_lazy("照片或材料（选填）"),
+        help_text=_lazy("可上传图片（JPG、PNG、GIF、WebP）或 PDF，最多 %(n)d 个，每个不超过 %(mb)d MB。"),
+    )
+    # Hidden from people by CSS (not type=hidden, which bots skip); people leave it empty.
+    website = forms.CharField(
+        label=_lazy("网站"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        region = self.fields["region"]
+        category = self.fields["category"]
+        assert isinstance(region, forms.ChoiceField) and isinstance(category, forms.ChoiceField)
+        region.choices = [("", _("请选择")), *region_choices()]
+        category.choices = [("", _("请选择")), *category_choices()]
+        self.fields["attachments"].help_text = str(self.fields["attachments"].help_text) % {
+            "n": settings.MINQING_ATTACHMENT_MAX_COUNT,
+            "mb": settings.MINQING_ATTACHMENT_MAX_BYTES // (1024 * 1024),
+        }
+
+    def clean_region(self) -> Region | None:
+        value = self.cleaned_data.get("region")
+        if not value:
+            return None
+        return Region.objects.filter(pk=int(value), is_active=True).first()
+
+    def clean_category(self) -> Category | None:
+        value = self.cleaned_data.get("category")
+        if not value:
+            return None
+        return Category.objects.filter(pk=int(value), is_active=True).first()
+
+    def clean_submitter_phone(self) -> str:
+        """Shown next to the field; an empty phone is the service's to refuse."""
+        value: str = self.cleaned_data.get("submitter_phone") or ""
+        return normalize_phone(value) if value.strip() else ""
+
+    def intake(self) -> Intake:
+        d = self.cleaned_data
+        return Intake(
+            channel=Channel.ONLINE,
+            category=d["category"],
+            region=d["region"],
+            title=d["title"],
+            content=d["content"],
+            submitter_name=d["submitter_name"],
+            submitter_phone=d["submitter_phone"],
+            is_anonymous=d["is_anonymous"],
+            address=d["address"],
+            attachments=d["attachments"],
+        )
+
+
+# --- Track ---------------------------------------------------------------------------------------------------
+
+
+class TrackForm(StyledForm):
+    code = forms.CharField(
+        label=_lazy("查询码"),
+        max_length=20,
+        error_messages={"required": _lazy("请填写查询码。")},
+        widget=forms.TextInput(
+            attrs={
+                "autocapitalize": "characters",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": "XXXXX-XXXXX",
+                "class": "form-control form-control-lg font-monospace",
+            }
+        ),
+    )
+    tail = forms.RegexField(
+        label=_lazy("手机号后 4 位"),
+        regex=r"^\s*\d{4}\s*$",
+        error_messages={
+            "required": _lazy("请填写登记时所留手机号的后 4 位。"),
+            "invalid": _lazy("请填写手机号的后 4 位数字。"),
+        },
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "maxlength": 4,
+                "autocomplete": "off",
+                "class": "form-control form-control-lg",
+            }
+        ),
+    )
+
+
+class RateForm(StyledForm):
+    satisfaction = forms.ChoiceField(
+        label=_lazy("您对答复是否满意？"),
+        choices=Satisfaction.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _lazy("请选择满意、基本满意或不满意。")},
+    )
+    comment = forms.CharField(
+        label=_lazy("意见（选填）"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+    )
+
+
+class ReasonForm(StyledForm):
+    """The reason for 重新办理 or 复查/复核; whether it may be asked is the service's to say."""
+
+    reason = forms.CharField(
+        label=_lazy("理由"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
+    )
