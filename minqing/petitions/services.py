@@ -374,6 +374,22 @@ def _clean_intake(data: Intake, *, public: bool) -> dict[str, list[str]]:
     return errors
 
 
+def _known_caller(phone: str, region: Region) -> tuple[Resident | None, Household | None]:
+    """The registered resident with this phone in the request's township, when there is exactly one: a request
+    from a known household then shows on its page without anyone linking it by hand."""
+    township = region.path[: PATH_DIGITS[RegionLevel.TOWNSHIP]]
+    from minqing.regions.models import subtree_q
+
+    found = list(
+        Resident.objects.filter(
+            subtree_q(township), phone_rev=phone[::-1], household__isnull=False
+        ).select_related("household")[:2]
+    )
+    if len(found) != 1:
+        return None, None
+    return found[0], found[0].household
+
+
 def _intake_level(actor: User | None, region: Region) -> str:
     """The level of the body that registered it: the nearest grant of the actor covering the region."""
     if actor is None:
@@ -446,6 +462,8 @@ def petition_register(*, actor: User | None, data: Intake, ip: str | None = None
         data.household = None
     if data.resident is not None and data.household is None:
         data.household = data.resident.household
+    if data.household is None and data.submitter_phone and not data.is_anonymous:
+        data.resident, data.household = _known_caller(data.submitter_phone, region)
 
     intake_level = _intake_level(actor, region)
     proper = data.category.proper_level

@@ -377,9 +377,9 @@ def _detail_context(request: AuthedRequest, p: Petition) -> dict[str, Any]:
 def _documents(p: Petition) -> list[tuple[str, str]]:
     docs = []
     if p.accepted_on is not None and p.status != Status.NOT_ACCEPTED:
-        docs.append(("accepted", _("受理告知书")))
+        docs.append(("acceptance", _("受理告知书")))
     if p.status == Status.NOT_ACCEPTED:
-        docs.append(("not_accepted", _("不予受理告知书")))
+        docs.append(("not-accepted", _("不予受理告知书")))
     if p.replied_on is not None and p.reply_text:
         docs.append(("reply", _("处理意见书")))
     return docs

@@ -215,3 +215,15 @@ def test_out_of_region_officer_cannot_act(tree, people):
         services.petition_route(
             actor=people.outsider, petition=p, version=p.version, to_level=HandlingLevel.TOWNSHIP, reason="x"
         )
+
+
+def test_a_request_from_a_registered_residents_phone_is_linked_to_the_household(tree, people):
+    from minqing.households.tests.helpers import family
+
+    h = family(people.cadre, tree.zhangzhuang, "王秀兰", members=1, phone="13612345678")
+    p = register(None, tree.zhangzhuang, submitter_phone="13612345678")
+    assert p.household == h and p.resident == h.head
+    anonymous = register(
+        None, tree.zhangzhuang, submitter_phone="13612345678", is_anonymous=True, submitter_name=""
+    )
+    assert anonymous.household is None
