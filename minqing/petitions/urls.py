@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.petition_intake, name="intake"),
     path("similar/", views.petition_similar, name="similar"),
     path("bulk/", views.petition_bulk, name="bulk"),
+    path("report/", views.closure_report, name="report"),
     path("export.xlsx", views_documents.petition_export, name="export"),
     path("<int:pk>/", views.petition_detail, name="detail"),
     path("<int:pk>/steps/<slug:step>/", views.petition_step, name="step"),

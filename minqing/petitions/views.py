@@ -591,3 +591,21 @@ def attachment_download(request: AuthedRequest, pk: int, attachment_id: int) -> 
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
     return response
+
+
+@login_required
+def closure_report(request: AuthedRequest) -> HttpResponse:
+    """The four 80% and where matters were solved, per village, category or month."""
+    require(request.user, Perm.VIEW_PETITIONS)
+    today = timezone.localdate()
+    date_from = _date(request.GET.get("date_from")) or today.replace(month=1, day=1)
+    date_to = _date(request.GET.get("date_to")) or today
+    group = request.GET.get("group", "village")
+    if group not in ("village", "category", "month"):
+        group = "village"
+    total, rows = selectors.closure_report(request.user, group=group, date_from=date_from, date_to=date_to)
+    return render(
+        request,
+        "petitions/report.html",
+        {"total": total, "rows": rows, "group": group, "date_from": date_from, "date_to": date_to},
+    )
