@@ -210,6 +210,11 @@ class MergeForm(StyledForm):
     note = forms.CharField(label=_("说明"), max_length=500, required=False)
 
 
+class LinkForm(StyledForm):
+    earlier_code = forms.CharField(label=_("此前同一事项的查询码"), max_length=20)
+    note = forms.CharField(label=_("说明"), max_length=500, required=False)
+
+
 class BulkForm(StyledForm):
     action = forms.ChoiceField(choices=[("assign", _("指定承办")), ("recategorise", _("调整分类"))])
     department = forms.ModelChoiceField(

@@ -47,6 +47,7 @@ from .forms import (
     ExtensionForm,
     FollowUpForm,
     IntakeForm,
+    LinkForm,
     MergeForm,
     NotAcceptForm,
     ProgressForm,
@@ -370,6 +371,8 @@ def _detail_context(request: AuthedRequest, p: Petition) -> dict[str, Any]:
             prefix="close",
         ),
         "merge_form": MergeForm(prefix="merge"),
+        "link_form": LinkForm(prefix="link"),
+        "show_link": can_act and not p.is_repeat and p.status != Status.MERGED,
         "documents": _documents(p),
     }
 
@@ -407,6 +410,14 @@ def _merge(request: AuthedRequest, p: Petition, d: dict[str, Any]) -> object:
     if target is None:
         raise ValidationError({"target_code": [_("找不到该查询码的诉求。")]})
     return services.petition_merge(actor=request.user, source=p, target=target, note=d["note"])
+
+
+def _link(request: AuthedRequest, p: Petition, d: dict[str, Any]) -> object:
+    code = services.normalize_tracking_code(d["earlier_code"])
+    earlier = selectors.visible(request.user).filter(tracking_code=code).first()
+    if earlier is None:
+        raise ValidationError({"earlier_code": [_("找不到该查询码的诉求。")]})
+    return services.petition_link(actor=request.user, petition=p, earlier=earlier, note=d["note"])
 
 
 def _close(request: AuthedRequest, p: Petition, d: dict[str, Any]) -> object:
@@ -506,6 +517,7 @@ STEPS: dict[str, Step] = {
     ),
     "close": (CloseForm, "close", _close, _("已办结。")),
     "merge": (MergeForm, "merge", _merge, _("已合并。")),
+    "link": (LinkForm, "link", _link, _("已标记为重复访。")),
 }
 
 
@@ -550,6 +562,7 @@ def petition_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
         "reopen": "reopen_form",
         "close": "close_form",
         "merge": "merge_form",
+        "link": "link_form",
     }[step]
     if step == "route":
         form.fields["to_level"].choices = context["route_form"].fields["to_level"].choices  # type: ignore[attr-defined]

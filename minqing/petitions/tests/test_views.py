@@ -196,3 +196,18 @@ def test_similar_hint_lists_recent_requests_from_the_same_phone(client, tree, pe
         {"region": tree.zhangzhuang.pk, "category": category().pk, "submitter_phone": "13812345678"},
     )
     assert p.title not in r.content.decode()
+
+
+def test_linking_a_repeat_by_tracking_code_from_the_request_page(client, tree, people):
+    first = register(None, tree.zhangzhuang, title="第一次反映")
+    second = register(None, tree.zhangzhuang, title="换个号码再反映", submitter_phone="13900009999")
+    client.force_login(people.cadre)
+    r = client.post(
+        reverse("petitions:step", args=[second.pk, "link"]), {"link-earlier_code": first.tracking_code}
+    )
+    assert r.status_code == 302
+    second.refresh_from_db()
+    assert second.is_repeat and second.repeat_of == first
+    third = register(None, tree.zhangzhuang, title="第三件", submitter_phone="13900008888")
+    r = client.post(reverse("petitions:step", args=[third.pk, "link"]), {"link-earlier_code": "AAAAAAAAAA"})
+    assert r.status_code == 400 and "找不到该查询码" in r.content.decode()
