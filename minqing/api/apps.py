@@ -6,3 +6,6 @@ class ApiConfig(AppConfig):
     name = "minqing.api"
     label = "api"
     verbose_name = _("接口")
+
+    def ready(self) -> None:
+        from . import auth  # noqa: F401  (registers the token scheme with drf-spectacular)

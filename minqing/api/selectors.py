@@ -1,0 +1,221 @@
+"""Reads of the API app: credentials by their secret, the Open311 service list, and requests as an Open311
+client may see them.
+
+An Open311 key is not a user and holds no role, so scoping.scope_petitions cannot take it; its reach is its
+region, applied here in one function (`_jurisdiction`) exactly as scoping applies a grant: the subtree of
+the region's path.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext as _
+
+from minqing.accounts.models import User
+from minqing.petitions.models import OPEN_STATUSES, Category, Petition, PetitionEvent, Status
+from minqing.petitions.selectors import categories_tree
+from minqing.regions.models import Level, Region, subtree_q
+from minqing.regions.selectors import regions_below
+
+from .models import ApiKey, Open311Submission, StaffToken
+
+MAX_ROWS = 1000
+DEFAULT_WINDOW = datetime.timedelta(days=90)
+CLOSED_STATUSES = (Status.CLOSED, Status.NOT_ACCEPTED, Status.MERGED)
+
+
+def _hash(raw: str) -> str:
+    from .services import hash_secret
+
+    return hash_secret(raw)
+
+
+def api_key_for(raw: str) -> ApiKey | None:
+    """The active key whose secret is `raw`, or None."""
+    raw = (raw or "").strip()
+    if not raw or len(raw) > 200:
+        return None
+    return ApiKey.objects.select_related("region").filter(key_hash=_hash(raw), is_active=True).first()
+
+
+def staff_token_for(raw: str) -> StaffToken | None:
+    """The active token whose secret is `raw` and whose user is active, or None."""
+    raw = (raw or "").strip()
+    if not raw or len(raw) > 200:
+        return None
+    return (
+        StaffToken.objects.select_related("user")
+        .filter(key_hash=_hash(raw), is_active=True, user__is_active=True)
+        .first()
+    )
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Jurisdictions and services
+
+
+def region_by_code(code: str) -> Region | None:
+    code = (code or "").strip()
+    if not code or not code.isdigit():
+        return None
+    return Region.objects.filter(code=code, is_active=True).first()
+
+
+def default_jurisdiction() -> Region | None:
+    """The only active township, when the installation serves exactly one."""
+    townships = list(Region.objects.filter(level=Level.TOWNSHIP, is_active=True)[:2])
+    return townships[0] if len(townships) == 1 else None
+
+
+def jurisdiction_matches(region: Region, jurisdiction_id: str) -> bool:
+    """A client may name the key's jurisdiction by its 12-digit code or its path."""
+    value = (jurisdiction_id or "").strip()
+    return value in (region.code, region.path)
+
+
+@dataclass
+class Service:
+    category: Category
+    group: str
+
+
+def open311_services() -> list[Service]:
+    """Leaf active categories (what a request is filed under), each with its parent's name as the group."""
+    services: list[Service] = []
+    for parent, kids in categories_tree():
+        if kids:
+            services.extend(Service(kid, parent.name) for kid in kids)
+        else:
+            services.append(Service(parent, ""))
+    return services
+
+
+def open311_service(code: str) -> Category | None:
+    """The active leaf category with this service_code, or None."""
+    category = Category.objects.filter(code=code, is_active=True).first()
+    if category is None or category.children.filter(is_active=True).exists():
+        return None
+    return category
+
+
+def villages_of(region: Region) -> list[Region]:
+    """The villages (社区) a client of `region` may file under, in code order."""
+    if region.level == Level.VILLAGE:
+        return [region] if region.is_active else []
+    return list(regions_below(region.path, Level.VILLAGE).select_related("parent"))
+
+
+def _village_in(region: Region, code: str) -> Region | None:
+    found = region_by_code(code)
+    if found is None or found.level != Level.VILLAGE or not found.path.startswith(region.path):
+        return None
+    return found
+
+
+def open311_region(
+    key: ApiKey, *, village: str, address_id: str, address: str, errors: dict[str, list[str]]
+) -> Region | None:
+    """Where a request from `key` is: the chosen village, else the address_id village, else a village of the
+    key's region whose name appears in the address (the longest name wins), else the key's own region.
+    Problems are added to `errors`."""
+    region = key.region
+    if village:
+        found = _village_in(region, village)
+        if found is None:
+            errors.setdefault("attribute[village]", []).append(
+                _("attribute[village] 不是本辖区的村（社区）代码。")
+            )
+        return found
+    if address_id:
+        found = _village_in(region, address_id)
+        if found is None:
+            errors.setdefault("address_id", []).append(_("address_id 不是本辖区的村（社区）代码。"))
+        return found
+    if address:
+        candidates = [r for r in villages_of(region) if r.name and r.name in address]
+        if not candidates and region.level < Level.TOWNSHIP:
+            candidates = [
+                r for r in regions_below(region.path, Level.TOWNSHIP) if r.name and r.name in address
+            ]
+        if candidates:
+            return max(candidates, key=lambda r: (len(r.name), r.level))
+    if region.level < Level.TOWNSHIP:
+        errors.setdefault("location", []).append(_("无法确定所在乡镇或村，请选择 attribute[village]。"))
+        return None
+    return region
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Requests
+
+
+def _jurisdiction(key: ApiKey) -> QuerySet[Petition]:
+    """Requests in the key's region: the only base of every Open311 read."""
+    return Petition.objects.filter(subtree_q(key.region.path))
+
+
+def _annotated(qs: QuerySet[Petition]) -> QuerySet[Petition]:
+    latest = PetitionEvent.objects.filter(petition=OuterRef("pk"), is_public=True).order_by("-at", "-id")
+    return qs.select_related("category", "department", "region").annotate(
+        public_note=Subquery(latest.values("public_note")[:1]),
+        public_kind=Subquery(latest.values("kind")[:1]),
+    )
+
+
+@dataclass
+class RequestFilters:
+    ids: list[int] = field(default_factory=list)
+    service_codes: list[str] = field(default_factory=list)
+    start: datetime.datetime | None = None
+    end: datetime.datetime | None = None
+    statuses: list[str] = field(default_factory=list)  # open / closed
+
+
+def open311_requests(key: ApiKey, f: RequestFilters, *, now: datetime.datetime) -> list[Petition]:
+    """GET requests: by ids (which overrides every other filter), else by service codes, requested time
+    (default the last 90 days) and open/closed; newest first, at most 1,000."""
+    qs = _jurisdiction(key)
+    if f.ids:
+        qs = qs.filter(pk__in=f.ids)
+    else:
+        end = f.end or ((f.start + DEFAULT_WINDOW) if f.start else now)
+        start = f.start or (end - DEFAULT_WINDOW)
+        qs = qs.filter(created_at__gte=start, created_at__lte=end)
+        if f.service_codes:
+            qs = qs.filter(category__code__in=f.service_codes)
+        if f.statuses and set(f.statuses) != {"open", "closed"}:
+            qs = qs.filter(status__in=OPEN_STATUSES if "open" in f.statuses else CLOSED_STATUSES)
+    return list(_annotated(qs).order_by("-created_at", "-id")[:MAX_ROWS])
+
+
+def open311_request(key: ApiKey, pk: int) -> Petition | None:
+    return _annotated(_jurisdiction(key).filter(pk=pk)).first()
+
+
+def open311_token(key: ApiKey, token: str) -> Open311Submission | None:
+    """A token issued to a client of this jurisdiction; another region's token is unknown here."""
+    token = (token or "").strip()
+    if not token or len(token) > 32:
+        return None
+    return (
+        Open311Submission.objects.select_related("petition")
+        .filter(token=token, petition__in=_jurisdiction(key).values("pk"))
+        .first()
+    )
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Look-ups the staff API parses codes with
+
+
+def category_by_code(code: str) -> Category | None:
+    return Category.objects.filter(code=(code or "").strip()).first()
+
+
+def active_user(pk: int) -> User | None:
+    return User.objects.filter(pk=pk, is_active=True).first()
+
+
+def user_by_username(username: str) -> User | None:
+    return User.objects.filter(username=username).first()

@@ -1,0 +1,334 @@
+"""Writes of the API app: issuing credentials and filing Open311 requests. Each is atomic and audited.
+
+Touching `last_used_at` when a credential is used is bookkeeping, not a change of record, and is not audited;
+it is written at most once a minute per credential so a busy client does not turn every read into a write.
+"""
+
+import datetime
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.core.validators import URLValidator, validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from minqing.accounts.models import User
+from minqing.audit.models import Action
+from minqing.audit.services import audit_record, snapshot
+from minqing.core.errors import ConflictError, ValidationError
+from minqing.petitions import services as petition_services
+from minqing.petitions.models import Category, Channel, Department, Petition
+from minqing.petitions.services import Intake
+from minqing.regions.models import Level, Region
+from minqing.regions.scoping import Perm, has_perm
+
+from . import selectors
+from .models import ApiKey, Open311Submission, StaffToken
+
+DESCRIPTION_MAX = 4000
+TITLE_CHARS = 30
+TOUCH_EVERY = datetime.timedelta(seconds=60)
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?:\s|$)")
+# Characters XML 1.0 cannot carry; a request holding one could never be served as XML again.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def hash_secret(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def _new_secret(kind: str) -> str:
+    return f"{kind}_{secrets.token_urlsafe(30)}"
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Credentials
+
+
+@transaction.atomic
+def api_key_create(*, actor: User | None, name: str, region: Region) -> tuple[ApiKey, str]:
+    """Issue an Open311 key for a client filing into `region` (usually a township). The raw key is returned
+    once and never stored. A staff actor needs MANAGE_CONFIG over the region; None is the command line."""
+    name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("请填写接入方名称。")]
+    elif len(name) > 50:
+        errors["name"] = [_("接入方名称最多 50 个字。")]
+    elif ApiKey.objects.filter(name=name).exists():
+        errors["name"] = [_("已有同名的接入密钥。")]
+    if not region.is_active or region.level > Level.VILLAGE:
+        errors["region"] = [_("辖区应为在用的县、乡镇或村（社区）。")]
+    if errors:
+        raise ValidationError(errors)
+    if actor is not None and not has_perm(actor, Perm.MANAGE_CONFIG, region.path):
+        raise PermissionDenied(_("您没有执行此操作的权限。"))
+    raw = _new_secret("o311")
+    key = ApiKey.objects.create(
+        name=name, prefix=raw[:9], key_hash=hash_secret(raw), region=region, created_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=key,
+        after=snapshot(key, {"key_hash": "…"}),
+        note=_("创建 Open311 接入密钥"),
+        region_path=region.path,
+    )
+    return key, raw
+
+
+@transaction.atomic
+def api_key_deactivate(*, actor: User | None, key: ApiKey) -> ApiKey:
+    """Withdraw a key; requests it filed stay."""
+    if actor is not None and not has_perm(actor, Perm.MANAGE_CONFIG, key.region.path):
+        raise PermissionDenied(_("您没有执行此操作的权限。"))
+    before = snapshot(key)
+    key.is_active = False
+    key.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=key,
+        before=before,
+        after=snapshot(key),
+        note=_("停用 Open311 接入密钥"),
+        region_path=key.region.path,
+    )
+    return key
+
+
+@transaction.atomic
+def staff_token_create(*, actor: User | None, user: User) -> tuple[StaffToken, str]:
+    """Issue a REST API token acting as `user`. Only the user themselves or the command line (actor None)."""
+    if actor is not None and actor.pk != user.pk:
+        raise PermissionDenied(_("只能为自己申请接口令牌。"))
+    if not user.is_active:
+        raise ValidationError({"user": [_("该账号已停用。")]})
+    raw = _new_secret("mqt")
+    token = StaffToken.objects.create(user=user, prefix=raw[:8], key_hash=hash_secret(raw))
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=token,
+        after=snapshot(token, {"key_hash": "…"}),
+        note=_("为 %(user)s 创建接口令牌") % {"user": user.username},
+    )
+    return token, raw
+
+
+def credential_touch(obj: ApiKey | StaffToken) -> None:
+    """Record that a credential was used, at most once a minute."""
+    now = timezone.now()
+    if obj.last_used_at is not None and now - obj.last_used_at < TOUCH_EVERY:
+        return
+    type(obj).objects.filter(pk=obj.pk).update(last_used_at=now)
+    obj.last_used_at = now
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Open311 intake
+
+
+@dataclass
+class Open311Post:
+    """The form fields of an Open311 `POST requests`, as strings, before validation."""
+
+    service_code: str = ""
+    lat: str = ""
+    long: str = ""
+    address_string: str = ""
+    address_id: str = ""
+    village: str = ""  # attribute[village]
+    email: str = ""
+    device_id: str = ""
+    account_id: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+    description: str = ""
+    media_url: str = ""
+
+
+@dataclass
+class Open311Receipt:
+    petition: Petition
+    token: str
+    service_notice: str
+    account_id: str
+
+
+def title_from(description: str, fallback: str) -> str:
+    """The first sentence of the description, at most 30 characters; the service name when there is none."""
+    text = " ".join(description.split())
+    if not text:
+        return fallback
+    match = _SENTENCE_END.search(text)
+    first = text[: match.start()] if match else text
+    first = first.strip() or text
+    if len(first) > TITLE_CHARS:
+        first = first[: TITLE_CHARS - 1] + "…"
+    return first
+
+
+def xml_safe(text: str) -> str:
+    return _XML_ILLEGAL.sub("", text)
+
+
+def _coordinate(raw: str, name: str, errors: dict[str, list[str]]) -> Decimal | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw)
+    except (ArithmeticError, ValueError):
+        errors.setdefault(name, []).append(_("%(name)s 不是数字。") % {"name": name})
+        return None
+    if not value.is_finite():
+        errors.setdefault(name, []).append(_("%(name)s 不是数字。") % {"name": name})
+        return None
+    return value.quantize(Decimal("0.000001"))
+
+
+def _parse_post(key: ApiKey, data: Open311Post) -> tuple[Category, Intake, dict[str, str]]:
+    """Check the client's fields and turn them into an Intake; ValidationError lists every problem."""
+    errors: dict[str, list[str]] = {}
+
+    def err(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    code = data.service_code.strip()
+    category = selectors.open311_service(code) if code else None
+    if not code:
+        err("service_code", _("service_code 未提供。"))
+    elif category is None:
+        err("service_code", _("service_code “%(code)s” 不存在。") % {"code": code[:50]})
+    lat = _coordinate(data.lat, "lat", errors)
+    long = _coordinate(data.long, "long", errors)
+    address = xml_safe(data.address_string.strip())
+    has_point = lat is not None and long is not None
+    if (lat is None) != (long is None) and "lat" not in errors and "long" not in errors:
+        err("long" if long is None else "lat", _("lat 和 long 须同时提供。"))
+    if not (has_point or address or data.address_id.strip()):
+        err("location", _("请提供位置：lat 与 long、address_string 或 address_id 之一。"))
+    if len(address) > 200:
+        err("address_string", _("address_string 最多 200 个字。"))
+    description = xml_safe(data.description.strip())
+    if len(description) > DESCRIPTION_MAX:
+        err(
+            "description",
+            _("description 最多 %(n)d 个字，现有 %(m)d 个字。")
+            % {"n": DESCRIPTION_MAX, "m": len(description)},
+        )
+    email = data.email.strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            err("email", _("email 格式不正确。"))
+    media_url = data.media_url.strip()
+    if media_url:
+        try:
+            URLValidator(schemes=["http", "https"])(media_url)
+            if len(media_url) > 500:
+                raise ValidationError("too long")
+        except ValidationError:
+            err("media_url", _("media_url 应为 http 或 https 网址，最多 500 个字符。"))
+    for name, value in (("device_id", data.device_id), ("account_id", data.account_id)):
+        if len(value.strip()) > 100:
+            err(name, _("%(name)s 最多 100 个字符。") % {"name": name})
+    name = (data.last_name.strip() + data.first_name.strip())[:60]
+    if len(name) > 50:
+        err("first_name", _("姓名过长。"))
+    region = selectors.open311_region(
+        key, village=data.village.strip(), address_id=data.address_id.strip(), address=address, errors=errors
+    )
+    if errors:
+        raise ValidationError(errors)
+    assert category is not None and region is not None
+    title = title_from(description, category.name)
+    if not description:
+        description = category.name + (f"（{address}）" if address else "")
+    intake = Intake(
+        channel=Channel.ONLINE,
+        category=category,
+        region=region,
+        title=title,
+        content=description,
+        submitter_name=name,
+        submitter_phone=data.phone.strip(),
+        submitter_email=email,
+        is_anonymous=not name,
+        address=address,
+        lat=lat,
+        long=long,
+        source_client=key.name,
+    )
+    extra = {
+        "device_id": data.device_id.strip(),
+        "account_id": data.account_id.strip(),
+        "media_url": media_url,
+    }
+    return category, intake, extra
+
+
+def open311_submit(*, key: ApiKey, data: Open311Post, ip: str | None = None) -> Open311Receipt:
+    """File a request from an Open311 client: channel 网上, no staff actor, source_client = the key's name.
+
+    Where: attribute[village] (a village code under the key's region), else address_id (the same), else a village
+    of the key's region named in address_string, else the key's own region. Raises ValidationError (each
+    problem, by field) and writes nothing then.
+    """
+    # Checking the form only reads; it runs before the write transaction so that the database's write lock
+    # (taken at BEGIN on SQLite) is held for the writes alone.
+    _category, intake, extra = _parse_post(key, data)
+    with transaction.atomic():
+        petition = petition_services.petition_register(actor=None, data=intake, ip=ip)
+        submission = Open311Submission.objects.create(
+            petition=petition, api_key=key, token=secrets.token_hex(12), **extra
+        )
+        audit_record(
+            actor=None,
+            action=Action.CREATE,
+            obj=submission,
+            after=snapshot(submission),
+            note=_("Open311 接入方 %(name)s 提交诉求") % {"name": key.name},
+            ip=ip,
+            region_path=petition.region_path,
+        )
+    notice = _("已登记，查询码 %(code)s；将于 %(due)s 前告知是否受理。") % {
+        "code": petition.tracking_code,
+        "due": f"{petition.accept_due:%Y-%m-%d}",
+    }
+    return Open311Receipt(
+        petition=petition, token=submission.token, service_notice=notice, account_id=extra["account_id"]
+    )
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Staff actions the petitions services do not version-check themselves
+
+
+@transaction.atomic
+def petition_assign(
+    *,
+    actor: User,
+    petition: Petition,
+    version: int | None,
+    department: Department | None,
+    assignee: User | None,
+    note: str = "",
+) -> Petition:
+    """petitions_assign for one request, refused with ConflictError when it changed since `version` was read."""
+    locked = Petition.objects.select_for_update().get(pk=petition.pk)
+    if version is not None and locked.version != version:
+        raise ConflictError(_("该诉求已被他人处理过，请刷新页面查看最新情况后再操作。"))
+    (done,) = petition_services.petitions_assign(
+        actor=actor, petitions=[locked], department=department, assignee=assignee, note=note
+    )
+    return done
