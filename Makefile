@@ -53,6 +53,7 @@ run: install fonts
 	$(MINQING) migrate --noinput
 	$(MINQING) demo_load --if-empty
 	@$(MINQING) petitions_schedule
+	-@$(MINQING) pdf_font_cache
 	@$(MINQING) demo_logins
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the task worker)"
 	@trap 'kill $$worker 2>/dev/null' EXIT; \

@@ -68,9 +68,15 @@ class StaffToken(models.Model):
 
 
 class Open311Submission(models.Model):
-    """What an Open311 client sent besides the request itself: its token, device and account ids, media URL."""
+    """One POST of an Open311 client: its token, device and account ids, media URL, and until the task worker has
+    filed it, the checked request itself (`payload`). Intake is queued so that a burst of submissions costs the
+    client one small insert each; the worker files them through the same service as every other channel."""
 
-    petition = models.OneToOneField(Petition, on_delete=models.CASCADE, related_name="open311")
+    petition = models.OneToOneField(
+        Petition, on_delete=models.CASCADE, related_name="open311", null=True, blank=True
+    )
+    payload = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
     api_key = models.ForeignKey(ApiKey, on_delete=models.PROTECT, related_name="submissions")
     token = models.CharField(max_length=32, unique=True)
     device_id = models.CharField(max_length=100, blank=True)
@@ -88,4 +94,4 @@ class Open311Submission(models.Model):
 
     @property
     def region_path(self) -> str:
-        return self.petition.region_path
+        return self.petition.region_path if self.petition is not None else self.api_key.region.path

@@ -340,8 +340,9 @@ def _create(request: HttpRequest, fmt: str, key: ApiKey) -> HttpResponse:
             else exc.messages
         )
         raise Open311Error(400, *messages) from exc
+    # The spec's two answers: the request's id when it is already filed, else a token to ask for it later.
     row = {
-        "service_request_id": receipt.petition.pk,
+        "service_request_id": receipt.petition.pk if receipt.petition is not None else None,
         "token": receipt.token,
         "service_notice": receipt.service_notice,
         "account_id": receipt.account_id or None,

@@ -9,7 +9,7 @@ the region's path.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from minqing.accounts.models import User
@@ -198,9 +198,11 @@ def open311_token(key: ApiKey, token: str) -> Open311Submission | None:
     token = (token or "").strip()
     if not token or len(token) > 32:
         return None
+    # A token not yet filed belongs to the key that got it; a filed one to the jurisdiction of its request.
     return (
         Open311Submission.objects.select_related("petition")
-        .filter(token=token, petition__in=_jurisdiction(key).values("pk"))
+        .filter(token=token)
+        .filter(Q(petition__in=_jurisdiction(key).values("pk")) | Q(petition__isnull=True, api_key=key))
         .first()
     )
 

@@ -10,6 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.validators import URLValidator, validate_email
@@ -157,7 +158,7 @@ class Open311Post:
 
 @dataclass
 class Open311Receipt:
-    petition: Petition
+    petition: Petition | None  # None until the task worker has filed it
     token: str
     service_notice: str
     account_id: str
@@ -277,37 +278,108 @@ def _parse_post(key: ApiKey, data: Open311Post) -> tuple[Category, Intake, dict[
     return category, intake, extra
 
 
+def _payload(intake: Intake, ip: str | None) -> dict[str, Any]:
+    """The checked request as JSON, for the worker to file."""
+    return {
+        "category": intake.category.pk if intake.category else None,
+        "region": intake.region.pk if intake.region else None,
+        "title": intake.title,
+        "content": intake.content,
+        "submitter_name": intake.submitter_name,
+        "submitter_phone": intake.submitter_phone,
+        "submitter_email": intake.submitter_email,
+        "is_anonymous": intake.is_anonymous,
+        "address": intake.address,
+        "lat": str(intake.lat) if intake.lat is not None else None,
+        "long": str(intake.long) if intake.long is not None else None,
+        "source_client": intake.source_client,
+        "ip": ip,
+    }
+
+
+def _intake_from(payload: dict[str, Any]) -> Intake:
+    return Intake(
+        channel=Channel.ONLINE,
+        category=Category.objects.filter(pk=payload["category"]).first(),
+        region=Region.objects.filter(pk=payload["region"]).first(),
+        title=payload["title"],
+        content=payload["content"],
+        submitter_name=payload["submitter_name"],
+        submitter_phone=payload["submitter_phone"],
+        submitter_email=payload["submitter_email"],
+        is_anonymous=payload["is_anonymous"],
+        address=payload["address"],
+        lat=Decimal(payload["lat"]) if payload["lat"] is not None else None,
+        long=Decimal(payload["long"]) if payload["long"] is not None else None,
+        source_client=payload["source_client"],
+    )
+
+
 def open311_submit(*, key: ApiKey, data: Open311Post, ip: str | None = None) -> Open311Receipt:
-    """File a request from an Open311 client: channel 网上, no staff actor, source_client = the key's name.
+    """Accept a request from an Open311 client: check everything now, file it through the task worker.
 
     Where: attribute[village] (a village code under the key's region), else address_id (the same), else a village
     of the key's region named in address_string, else the key's own region. Raises ValidationError (each
-    problem, by field) and writes nothing then.
+    problem, by field) and writes nothing then. Otherwise one submission row and one queued task are written in
+    one transaction; the worker (open311_file) registers the request as channel 网上 with no staff actor. With a
+    backend that runs tasks at once the receipt already carries the request.
     """
-    # Checking the form only reads; it runs before the write transaction so that the database's write lock
-    # (taken at BEGIN on SQLite) is held for the writes alone.
+    from .tasks import open311_file
+
     _category, intake, extra = _parse_post(key, data)
+    petition_services.intake_check(intake)
     with transaction.atomic():
-        petition = petition_services.petition_register(actor=None, data=intake, ip=ip)
         submission = Open311Submission.objects.create(
-            petition=petition, api_key=key, token=secrets.token_hex(12), **extra
+            api_key=key, token=secrets.token_hex(12), payload=_payload(intake, ip), **extra
         )
+        result = open311_file.enqueue(submission.pk)
+    petition = None
+    if result.is_finished and result.return_value:
+        petition = Petition.objects.filter(pk=result.return_value).first()
+    if petition is not None:
+        notice = _("已登记，查询码 %(code)s；将于 %(due)s 前告知是否受理。") % {
+            "code": petition.tracking_code,
+            "due": f"{petition.accept_due:%Y-%m-%d}",
+        }
+    else:
+        notice = _("已收到，正在登记；请用 token 查询诉求编号。")
+    return Open311Receipt(
+        petition=petition, token=submission.token, service_notice=notice, account_id=extra["account_id"]
+    )
+
+
+def open311_file(submission_id: int) -> int | None:
+    """Register a queued Open311 submission (the worker's half of open311_submit). Idempotent: a submission
+    already filed returns its request. A refusal (the region or category was switched off meanwhile) is kept
+    on the submission as its error, and the token then reports no request."""
+    with transaction.atomic():
+        submission = Open311Submission.objects.select_for_update().get(pk=submission_id)
+        if submission.petition_id is not None:
+            return submission.petition_id
+        if submission.error:
+            return None
+        try:
+            with transaction.atomic():
+                petition = petition_services.petition_register(
+                    actor=None, data=_intake_from(submission.payload), ip=submission.payload.get("ip")
+                )
+        except ValidationError as exc:
+            submission.error = "；".join(exc.messages)[:2000]
+            submission.save(update_fields=["error"])
+            return None
+        submission.petition = petition
+        submission.save(update_fields=["petition"])
         audit_record(
             actor=None,
             action=Action.CREATE,
             obj=submission,
             after=snapshot(submission),
-            note=_("Open311 接入方 %(name)s 提交诉求") % {"name": key.name},
-            ip=ip,
+            note=_("Open311 接入方 %(name)s 提交诉求")
+            % {"name": submission.payload.get("source_client", "")},
+            ip=submission.payload.get("ip"),
             region_path=petition.region_path,
         )
-    notice = _("已登记，查询码 %(code)s；将于 %(due)s 前告知是否受理。") % {
-        "code": petition.tracking_code,
-        "due": f"{petition.accept_due:%Y-%m-%d}",
-    }
-    return Open311Receipt(
-        petition=petition, token=submission.token, service_notice=notice, account_id=extra["account_id"]
-    )
+        return petition.pk
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -390,6 +391,14 @@ def _known_caller(phone: str, region: Region) -> tuple[Resident | None, Househol
     return found[0], found[0].household
 
 
+def intake_check(data: Intake) -> None:
+    """Check a public (actor=None) intake without writing: the ValidationError petition_register would raise.
+    Queued intake (Open311) calls this before accepting a submission, so the worker rarely refuses one."""
+    errors = _clean_intake(data, public=True)
+    if errors:
+        raise ValidationError(errors)
+
+
 def _intake_level(actor: User | None, region: Region) -> str:
     """The level of the body that registered it: the nearest grant of the actor covering the region."""
     if actor is None:
@@ -437,6 +446,23 @@ def similar_recent(
             if p.pk not in seen
         )
     return found
+
+
+def _earlier_same_matter(p: Petition, *, since: datetime.date) -> tuple[int, str] | None:
+    """The latest request from the same phone or household on the same category since `since` (重复访)."""
+    who = Q(pk__in=[])
+    if p.submitter_phone:
+        who |= Q(submitter_phone=p.submitter_phone)
+    if p.household_id:
+        who |= Q(household_id=p.household_id)
+    return (
+        Petition.objects.filter(
+            who, category_id=p.category_id, registered_on__gte=since, merged_into__isnull=True
+        )
+        .order_by("-registered_on", "-id")
+        .values_list("pk", "tracking_code")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -515,25 +541,12 @@ def petition_register(*, actor: User | None, data: Intake, ip: str | None = None
         accept_due=accept.due,
         source_client=data.source_client[:50],
     )
-    window = rules[DeadlineKind.REPEAT_WINDOW][0]
-    earlier = [
-        q
-        for q in similar_recent(
-            region_path=region.path,
-            category=data.category,
-            phone=p.submitter_phone,
-            household=p.household,
-            days=window,
-        )
-        if q.category_id == p.category_id
-        and (
-            (p.submitter_phone and q.submitter_phone == p.submitter_phone)
-            or (p.household_id and q.household_id == p.household_id)
-        )
-    ]
-    if earlier:
+    earlier = _earlier_same_matter(
+        p, since=registered_on - datetime.timedelta(days=rules[DeadlineKind.REPEAT_WINDOW][0])
+    )
+    if earlier is not None:
         p.is_repeat = True
-        p.repeat_of = earlier[0]
+        p.repeat_of_id, repeat_code = earlier
     _reclock(p, accept)
     p.save()
     for checked in data.attachments:
@@ -542,8 +555,8 @@ def petition_register(*, actor: User | None, data: Intake, ip: str | None = None
     notes = []
     if skip:
         notes.append(_("越级：该类事项应先由%(level)s办理。") % {"level": HandlingLevel(proper).label})
-    if p.is_repeat and p.repeat_of is not None:
-        notes.append(_("重复访：与 %(code)s 同一人/户、同一类事项。") % {"code": p.repeat_of.tracking_code})
+    if earlier is not None:
+        notes.append(_("重复访：与 %(code)s 同一人/户、同一类事项。") % {"code": repeat_code})
     _event(
         p,
         EventKind.REGISTERED,

@@ -36,7 +36,7 @@ from minqing.regions.scoping import (
     scope,
 )
 
-from . import selectors, services
+from . import documents, selectors, services
 from .files import check_upload
 from .forms import (
     AcceptForm,
@@ -373,19 +373,8 @@ def _detail_context(request: AuthedRequest, p: Petition) -> dict[str, Any]:
         "merge_form": MergeForm(prefix="merge"),
         "link_form": LinkForm(prefix="link"),
         "show_link": can_act and not p.is_repeat and p.status != Status.MERGED,
-        "documents": _documents(p),
+        "documents": documents.available(p),
     }
-
-
-def _documents(p: Petition) -> list[tuple[str, str]]:
-    docs = []
-    if p.accepted_on is not None and p.status != Status.NOT_ACCEPTED:
-        docs.append(("acceptance", _("受理告知书")))
-    if p.status == Status.NOT_ACCEPTED:
-        docs.append(("not-accepted", _("不予受理告知书")))
-    if p.replied_on is not None and p.reply_text:
-        docs.append(("reply", _("处理意见书")))
-    return docs
 
 
 @login_required

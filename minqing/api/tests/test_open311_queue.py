@@ -1,0 +1,60 @@
+"""Queued Open311 intake: with a worker that runs later, a POST answers with a token at once; the worker files
+the request through the ordinary service; the token then names the request."""
+
+import pytest
+from django.test import Client, override_settings
+
+from minqing.api.models import Open311Submission
+from minqing.api.services import open311_file
+from minqing.petitions.models import Channel, Petition
+
+pytestmark = pytest.mark.django_db
+
+BASE = "/open311/v2"
+LATER = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+
+
+def _post(raw: str) -> dict:
+    data = {
+        "api_key": raw, "service_code": "chengxiang-road", "address_string": "张庄村村东头",
+        "description": "村东头道路破损，下雨无法通行。", "phone": "13812345678",
+    }  # fmt: skip
+    response = Client().post(f"{BASE}/requests.json", data)
+    assert response.status_code == 200, response.content
+    return response.json()[0]
+
+
+@override_settings(TASKS=LATER)
+def test_post_answers_with_a_token_and_the_worker_files_the_request(tree, key):
+    row = _post(key.raw)
+    assert row["service_request_id"] is None and row["token"]
+    assert Petition.objects.count() == 0
+    token = Client().get(f"{BASE}/tokens/{row['token']}.json", {"api_key": key.raw}).json()
+    assert token == [{"service_request_id": None, "token": row["token"]}]
+
+    submission = Open311Submission.objects.get(token=row["token"])
+    petition_id = open311_file(submission.pk)
+    p = Petition.objects.get(pk=petition_id)
+    assert p.channel == Channel.ONLINE and p.source_client == key.obj.name and p.region == tree.zhangzhuang
+    assert open311_file(submission.pk) == petition_id  # a second run files nothing new
+    assert Petition.objects.count() == 1
+    token = Client().get(f"{BASE}/tokens/{row['token']}.json", {"api_key": key.raw}).json()
+    assert token[0]["service_request_id"] == petition_id
+
+
+@override_settings(TASKS=LATER)
+def test_a_token_not_yet_filed_is_unknown_to_another_jurisdiction(tree, key, other_key):
+    row = _post(key.raw)
+    response = Client().get(f"{BASE}/tokens/{row['token']}.json", {"api_key": other_key.raw})
+    assert response.status_code == 404
+
+
+@override_settings(TASKS=LATER)
+def test_a_submission_the_service_refuses_later_keeps_the_reason_and_files_nothing(tree, key):
+    row = _post(key.raw)
+    tree.zhangzhuang.is_active = False
+    tree.zhangzhuang.save()
+    submission = Open311Submission.objects.get(token=row["token"])
+    assert open311_file(submission.pk) is None
+    submission.refresh_from_db()
+    assert submission.error and Petition.objects.count() == 0
