@@ -81,3 +81,13 @@ def people(tree: Tree) -> People:
 
 
 from minqing.core.tests.browser import browser_page  # noqa: E402,F401  (fixture)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_caches():
+    """Per-process reference caches (minqing.core.ttl) must not carry one test's rows into the next."""
+    from minqing.core.ttl import clear_all
+
+    clear_all()
+    yield
+    clear_all()

@@ -13,6 +13,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from minqing.accounts.models import User
+from minqing.core.ttl import ttl_cache
 from minqing.petitions.models import OPEN_STATUSES, Category, Petition, PetitionEvent, Status
 from minqing.petitions.selectors import categories_tree
 from minqing.regions.models import Level, Region, subtree_q
@@ -91,8 +92,10 @@ def open311_services() -> list[Service]:
     return services
 
 
+@ttl_cache(30)
 def open311_service(code: str) -> Category | None:
-    """The active leaf category with this service_code, or None."""
+    """The active leaf category with this service_code, or None. Cached for 30 s per process: the worker
+    filing the request checks the category again."""
     category = Category.objects.filter(code=code, is_active=True).first()
     if category is None or category.children.filter(is_active=True).exists():
         return None
@@ -103,7 +106,13 @@ def villages_of(region: Region) -> list[Region]:
     """The villages (社区) a client of `region` may file under, in code order."""
     if region.level == Level.VILLAGE:
         return [region] if region.is_active else []
-    return list(regions_below(region.path, Level.VILLAGE).select_related("parent"))
+    return _villages_below(region.path)
+
+
+@ttl_cache(30)
+def _villages_below(path: str) -> list[Region]:
+    # Cached for 30 s per process: the region tree changes rarely and the filing worker checks the region.
+    return list(regions_below(path, Level.VILLAGE).select_related("parent"))
 
 
 def _village_in(region: Region, code: str) -> Region | None:

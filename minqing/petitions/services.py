@@ -28,6 +28,7 @@ from minqing.audit.models import Action
 from minqing.audit.services import audit_record, snapshot
 from minqing.core.errors import ConflictError, ServiceError, ValidationError
 from minqing.core.notify import notify
+from minqing.core.ttl import ttl_cache
 from minqing.households.identity import normalize_phone
 from minqing.households.models import Household, Resident
 from minqing.regions.models import PATH_DIGITS, Region
@@ -299,6 +300,13 @@ class Intake:
     source_client: str = ""
 
 
+@ttl_cache(30)
+def _is_leaf(category_id: int) -> bool:
+    # Cached for 30 s per process: the taxonomy changes rarely, and a request filed under a category that has
+    # just got children is merely re-categorised.
+    return not Category.objects.filter(parent_id=category_id, is_active=True).exists()
+
+
 def _clean_intake(data: Intake, *, public: bool) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
 
@@ -325,7 +333,7 @@ def _clean_intake(data: Intake, *, public: bool) -> dict[str, list[str]]:
         err("channel", _("请选择来源渠道。"))
     if data.category is None or not data.category.is_active:
         err("category", _("请选择诉求分类。"))
-    elif data.category.children.filter(is_active=True).exists():
+    elif not _is_leaf(data.category.pk):
         err("category", _("请选择具体的小类。"))
     if data.region is None or not data.region.is_active:
         err("region", _("请选择所在村（社区）。"))
