@@ -58,9 +58,10 @@ def staff_token_for(raw: str) -> StaffToken | None:
 
 def region_by_code(code: str) -> Region | None:
     code = (code or "").strip()
-    if not code or not code.isdigit():
+    if not code or not code.isdigit() or len(code) > 12:
         return None
-    return Region.objects.filter(code=code, is_active=True).first()
+    # People write a township as its 9 significant digits (410225106) as often as in full (410225106000).
+    return Region.objects.filter(code=code.ljust(12, "0"), is_active=True).first()
 
 
 def default_jurisdiction() -> Region | None:

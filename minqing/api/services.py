@@ -52,9 +52,12 @@ def _new_secret(kind: str) -> str:
 
 
 @transaction.atomic
-def api_key_create(*, actor: User | None, name: str, region: Region) -> tuple[ApiKey, str]:
+def api_key_create(
+    *, actor: User | None, name: str, region: Region, raw: str | None = None
+) -> tuple[ApiKey, str]:
     """Issue an Open311 key for a client filing into `region` (usually a township). The raw key is returned
-    once and never stored. A staff actor needs MANAGE_CONFIG over the region; None is the command line."""
+    once and never stored. A staff actor needs MANAGE_CONFIG over the region; None is the command line.
+    `raw` fixes the secret (only the demo does this, so that its documented key works)."""
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
     if not name:
@@ -69,7 +72,7 @@ def api_key_create(*, actor: User | None, name: str, region: Region) -> tuple[Ap
         raise ValidationError(errors)
     if actor is not None and not has_perm(actor, Perm.MANAGE_CONFIG, region.path):
         raise PermissionDenied(_("您没有执行此操作的权限。"))
-    raw = _new_secret("o311")
+    raw = raw or _new_secret("o311")
     key = ApiKey.objects.create(
         name=name, prefix=raw[:9], key_hash=hash_secret(raw), region=region, created_by=actor
     )

@@ -54,6 +54,9 @@ DEFAULT_SEED = 2026
 DEMO_COUNTY = "410225"  # 兰考县
 DEMO_TOWNSHIP = "410225106"  # 东坝头镇
 DEMO_HOUSEHOLDS = 6000
+# A published key for trying Open311 clients against the demo; a real installation issues its own.
+DEMO_OPEN311_CLIENT = "演示客户端"
+DEMO_OPEN311_KEY = "o311_demo-dongbatou-2026"
 COUNTY_HOUSEHOLDS = 300_000
 DEMO_PASSWORD = "Minqing@2026"
 DEMO_URL = "http://127.0.0.1:8000/"
@@ -1201,6 +1204,11 @@ def demo_load(
     demo_petitions(
         township=township, seed=seed, as_of=as_of, count=max(20, households * 360 // DEMO_HOUSEHOLDS)
     )
+    from minqing.api.models import ApiKey
+    from minqing.api.services import api_key_create
+
+    if not ApiKey.objects.filter(name=DEMO_OPEN311_CLIENT).exists():
+        api_key_create(actor=None, name=DEMO_OPEN311_CLIENT, region=township, raw=DEMO_OPEN311_KEY)
     _audit(result, township, seed, _("演示数据"))
     return result
 

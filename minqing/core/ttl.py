@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
-
 _stores: list[dict[Hashable, tuple[float, Any]]] = []
 
 

@@ -231,6 +231,13 @@ def test_demo_load_small_creates_staff_audit_and_logins():
     text = out.getvalue()
     assert "cadre_zhangzhuang" in text and "村干部/网格员" in text and DEMO_PASSWORD in text
     assert "http://127.0.0.1:8000/" in text
+    # The demo's published Open311 key is printed and works.
+    from django.test import Client
+
+    from minqing.core.demo import DEMO_OPEN311_KEY
+
+    assert DEMO_OPEN311_KEY in text
+    assert Client().get("/open311/v2/requests.json", {"api_key": DEMO_OPEN311_KEY}).status_code == 200
 
     out = StringIO()
     call_command("demo_load", "--if-empty", stdout=out)

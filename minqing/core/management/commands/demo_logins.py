@@ -4,7 +4,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from minqing.core.demo import DEMO_URL, demo_logins
+from minqing.api.models import ApiKey
+from minqing.core.demo import DEMO_OPEN311_CLIENT, DEMO_OPEN311_KEY, DEMO_URL, demo_logins
 
 
 def _width(text: str) -> int:
@@ -33,3 +34,9 @@ class Command(BaseCommand):
                 self.stdout.write("  ".join("-" * w for w in widths))
         self.stdout.write("")
         self.stdout.write(_("登录地址：%(url)s") % {"url": DEMO_URL})
+        self.stdout.write(_("群众自助页面：%(url)sp/") % {"url": DEMO_URL})
+        if ApiKey.objects.filter(name=DEMO_OPEN311_CLIENT, is_active=True).exists():
+            self.stdout.write(
+                _("Open311 接口：%(url)sopen311/v2/services.json ，演示密钥 api_key=%(key)s")
+                % {"url": DEMO_URL, "key": DEMO_OPEN311_KEY}
+            )
