@@ -1242,7 +1242,7 @@ def petitions_remind(*, today: datetime.date | None = None, soon_days: int = 3) 
         open_qs.filter(due_date__lt=today, escalated_on__isnull=True).values_list("pk", flat=True).iterator()
     ):
         with transaction.atomic():
-            p = Petition.objects.select_for_update().select_related("department", "assignee").get(pk=pk)
+            p = Petition.objects.select_for_update(of=("self",)).select_related("department", "assignee").get(pk=pk)
             if p.escalated_on is not None or p.due_date is None or p.due_date >= today:
                 continue
             p.escalated_on = today
@@ -1260,7 +1260,7 @@ def petitions_remind(*, today: datetime.date | None = None, soon_days: int = 3) 
     soon = open_qs.filter(due_date__gte=today, due_date__lte=horizon).exclude(reminded_on=today)
     for pk in soon.values_list("pk", flat=True).iterator():
         with transaction.atomic():
-            p = Petition.objects.select_for_update().select_related("department", "assignee").get(pk=pk)
+            p = Petition.objects.select_for_update(of=("self",)).select_related("department", "assignee").get(pk=pk)
             if p.reminded_on == today or p.due_date is None:
                 continue
             p.reminded_on = today
