@@ -210,6 +210,12 @@ class MergeForm(StyledForm):
     note = forms.CharField(label=_("说明"), max_length=500, required=False)
 
 
+class UrgeForm(StyledForm):
+    note = forms.CharField(
+        label=_("督办意见"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
+
+
 class LinkForm(StyledForm):
     earlier_code = forms.CharField(label=_("此前同一事项的查询码"), max_length=20)
     note = forms.CharField(label=_("说明"), max_length=500, required=False)

@@ -372,6 +372,7 @@ class EventKind(models.TextChoices):
     ATTACHMENT = "attachment", _("附件")
     REMINDED = "reminded", _("到期提醒")
     ESCALATED = "escalated", pgettext_lazy("overdue escalation", "超期督办")
+    URGED = "urged", _("督办")
     COMMENT = "comment", _("备注")
 
 

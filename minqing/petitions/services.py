@@ -46,6 +46,7 @@ from .files import CheckedFile
 from .models import (
     LEVEL_ORDER,
     LEVEL_REGION,
+    OPEN_STATUSES,
     Attachment,
     Category,
     Channel,
@@ -1118,6 +1119,28 @@ def petition_close(
     return p
 
 
+@transaction.atomic
+def petition_urge(*, actor: User, petition: Petition, note: str) -> Petition:
+    """督办: a leader or the county's supervisor presses the handlers of an open request (SUPERVISE_PETITIONS
+    over its region). The handlers are told; the request's state does not change."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": [_("请填写督办意见。")]})
+    require(actor, Perm.SUPERVISE_PETITIONS, petition.region_path)
+    p = _lock(petition, None)
+    _require_status(p, *OPEN_STATUSES)
+    _event(p, EventKind.URGED, actor, note=note[:2000])
+    _save(p)
+    _audit(actor, p, snapshot(p), _("督办"))
+    body = _("诉求 %(code)s“%(title)s”被督办：%(note)s") % {
+        "code": p.tracking_code,
+        "title": p.title[:30],
+        "note": note[:60],
+    }
+    _tell_staff(_handlers_of(p), p, body)
+    return p
+
+
 # ----------------------------------------------------------------------------------------------------------
 # Repeats and merges
 
@@ -1242,7 +1265,11 @@ def petitions_remind(*, today: datetime.date | None = None, soon_days: int = 3) 
         open_qs.filter(due_date__lt=today, escalated_on__isnull=True).values_list("pk", flat=True).iterator()
     ):
         with transaction.atomic():
-            p = Petition.objects.select_for_update(of=("self",)).select_related("department", "assignee").get(pk=pk)
+            p = (
+                Petition.objects.select_for_update(of=("self",))
+                .select_related("department", "assignee")
+                .get(pk=pk)
+            )
             if p.escalated_on is not None or p.due_date is None or p.due_date >= today:
                 continue
             p.escalated_on = today
@@ -1260,7 +1287,11 @@ def petitions_remind(*, today: datetime.date | None = None, soon_days: int = 3) 
     soon = open_qs.filter(due_date__gte=today, due_date__lte=horizon).exclude(reminded_on=today)
     for pk in soon.values_list("pk", flat=True).iterator():
         with transaction.atomic():
-            p = Petition.objects.select_for_update(of=("self",)).select_related("department", "assignee").get(pk=pk)
+            p = (
+                Petition.objects.select_for_update(of=("self",))
+                .select_related("department", "assignee")
+                .get(pk=pk)
+            )
             if p.reminded_on == today or p.due_date is None:
                 continue
             p.reminded_on = today

@@ -54,6 +54,7 @@ from .forms import (
     ReopenForm,
     ReplyForm,
     RouteForm,
+    UrgeForm,
 )
 from .models import (
     OPEN_STATUSES,
@@ -372,6 +373,8 @@ def _detail_context(request: AuthedRequest, p: Petition) -> dict[str, Any]:
         ),
         "merge_form": MergeForm(prefix="merge"),
         "link_form": LinkForm(prefix="link"),
+        "urge_form": UrgeForm(prefix="urge"),
+        "show_urge": open_ and has_perm(user, Perm.SUPERVISE_PETITIONS, p.region_path),
         "show_link": can_act and not p.is_repeat and p.status != Status.MERGED,
         "documents": documents.available(p),
     }
@@ -507,6 +510,12 @@ STEPS: dict[str, Step] = {
     "close": (CloseForm, "close", _close, _("已办结。")),
     "merge": (MergeForm, "merge", _merge, _("已合并。")),
     "link": (LinkForm, "link", _link, _("已标记为重复访。")),
+    "urge": (
+        UrgeForm,
+        "urge",
+        lambda r, p, d: services.petition_urge(actor=r.user, petition=p, note=d["note"]),
+        _("已督办，承办人将收到提醒。"),
+    ),
 }
 
 
@@ -552,6 +561,7 @@ def petition_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
         "close": "close_form",
         "merge": "merge_form",
         "link": "link_form",
+        "urge": "urge_form",
     }[step]
     if step == "route":
         form.fields["to_level"].choices = context["route_form"].fields["to_level"].choices  # type: ignore[attr-defined]

@@ -39,6 +39,7 @@ class Perm(StrEnum):
     APPROVE_EXTENSION = "approve_extension"  # the unit head approves extending a deadline
     EXPORT_PETITIONS = "export_petitions"
     MANAGE_RECEPTION = "manage_reception"  # schedule leader reception days
+    SUPERVISE_PETITIONS = "supervise_petitions"  # 督办: press the handlers of a request in one's regions
 
 
 _CASEWORK_EDIT = {
@@ -55,7 +56,7 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.LEADER: frozenset(
         _CASEWORK_EDIT
         | _PETITION_WORK
-        | {Perm.APPROVE_EXTENSION, Perm.EXPORT_PETITIONS, Perm.MANAGE_RECEPTION}
+        | {Perm.APPROVE_EXTENSION, Perm.EXPORT_PETITIONS, Perm.MANAGE_RECEPTION, Perm.SUPERVISE_PETITIONS}
     ),
     Role.PETITION_OFFICER: frozenset(
         _CASEWORK_EDIT
@@ -67,7 +68,13 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.VILLAGE_CADRE: frozenset(_CASEWORK_EDIT | _PETITION_WORK | {Perm.IMPORT_HOUSEHOLDS}),
     Role.MEDIATOR: frozenset({Perm.VIEW_HOUSEHOLDS, Perm.REVEAL_IDENTITY, Perm.RECORD_RELATIONS}),
     Role.COUNTY_SUPERVISOR: frozenset(
-        {Perm.VIEW_HOUSEHOLDS, Perm.EXPORT_HOUSEHOLDS, Perm.VIEW_PETITIONS, Perm.EXPORT_PETITIONS}
+        {
+            Perm.VIEW_HOUSEHOLDS,
+            Perm.EXPORT_HOUSEHOLDS,
+            Perm.VIEW_PETITIONS,
+            Perm.EXPORT_PETITIONS,
+            Perm.SUPERVISE_PETITIONS,
+        }
     ),
     Role.SYSTEM_ADMIN: frozenset({Perm.MANAGE_CONFIG}),
     Role.SECURITY_ADMIN: frozenset({Perm.MANAGE_ROLES}),

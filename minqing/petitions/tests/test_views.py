@@ -211,3 +211,17 @@ def test_linking_a_repeat_by_tracking_code_from_the_request_page(client, tree, p
     third = register(None, tree.zhangzhuang, title="第三件", submitter_phone="13900008888")
     r = client.post(reverse("petitions:step", args=[third.pk, "link"]), {"link-earlier_code": "AAAAAAAAAA"})
     assert r.status_code == 400 and "找不到该查询码" in r.content.decode()
+
+
+def test_county_supervisor_urges_an_open_request_but_cannot_handle_it(client, tree, people):
+    p = register(people.officer, tree.zhangzhuang, category=category("tudi-compensation"))
+    client.force_login(people.supervisor)
+    body = client.get(reverse("petitions:detail", args=[p.pk])).content.decode()
+    assert 'id="step-urge"' in body and 'id="step-accept"' not in body
+    r = client.post(reverse("petitions:step", args=[p.pk, "urge"]), {"urge-note": "请本周内答复"})
+    assert r.status_code == 302
+    assert p.events.filter(kind="urged", note="请本周内答复").exists()
+    client.force_login(people.cadre)  # the village sees the request in its village but may not urge
+    r = client.post(reverse("petitions:step", args=[p.pk, "urge"]), {"urge-note": "x"})
+    assert r.status_code == 400
+    assert p.events.filter(kind="urged").count() == 1
