@@ -33,11 +33,23 @@ def _hash(raw: str) -> str:
 
 
 def api_key_for(raw: str) -> ApiKey | None:
-    """The active key whose secret is `raw`, or None."""
+    """The active key whose secret is `raw`, or None. Every Open311 call asks, so the answer is kept for
+    KEY_CACHE_SECONDS per process: a key switched off stops working within that time."""
     raw = (raw or "").strip()
     if not raw or len(raw) > 200:
         return None
-    return ApiKey.objects.select_related("region").filter(key_hash=_hash(raw), is_active=True).first()
+    return _api_key_by_hash(_hash(raw))
+
+
+KEY_CACHE_SECONDS = 10
+
+
+@ttl_cache(KEY_CACHE_SECONDS)
+def _api_key_by_hash(key_hash: str) -> ApiKey | None:
+    try:  # get(), not first(): no ORDER BY, and this runs on every Open311 call
+        return ApiKey.objects.select_related("region").get(key_hash=key_hash, is_active=True)
+    except ApiKey.DoesNotExist:
+        return None
 
 
 def staff_token_for(raw: str) -> StaffToken | None:

@@ -6,5 +6,9 @@ from . import services
 
 
 @task
-def open311_file(submission_id: int) -> int | None:
-    return services.open311_file(submission_id)
+def open311_drain() -> int:
+    """File every waiting submission; if a burst left more than one batch, queue the next batch at once."""
+    done, more = services.open311_drain()
+    if more:
+        open311_drain.enqueue()
+    return done

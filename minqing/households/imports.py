@@ -37,10 +37,14 @@ Validation writes only the job. Applying matches the rows against the registry a
 transaction and refuses if the problems differ from what the user confirmed (the registry changed
 meanwhile). Reading a 400,000-row workbook takes seconds, so the worker keeps the rows it read while
 validating and applying reuses them when the file, the user's regions and the tag and region tables
-are unchanged; otherwise it reads the file again.
+are unchanged; otherwise it reads the file again. On SQLite it also keeps validation's matching, and
+applying skips matching again when a fingerprint of the registry taken inside the write transaction
+equals the one taken before validation matched (nothing in the registry changed meanwhile).
 """
 
+import contextlib
 import datetime
+import gc
 import hashlib
 import itertools
 import logging
@@ -309,7 +313,13 @@ def fast_phone(raw: object) -> str:
 
 def _has_phrase(name: str) -> bool:
     n = len(name)
-    return any(name[i:j] in PHRASES_DICT for i in range(n - 1) for j in range(i + 2, n + 1))
+    if n == 2:  # most given names and many full names: one look-up
+        return name in PHRASES_DICT
+    for i in range(n - 1):
+        for j in range(i + 2, n + 1):
+            if name[i:j] in PHRASES_DICT:
+                return True
+    return False
 
 
 class Initials:
@@ -341,6 +351,22 @@ class Initials:
                 initial = self.chars[char] = pinyin_initials(char)
             parts.append(initial)
         return "".join(parts)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile. Reading a big workbook creates millions of small objects
+    that all stay alive (rows, units); each automatic full collection walks all of them again, which
+    costs about a quarter of validation. Those objects form no reference cycles, so nothing collectable
+    piles up; collection resumes (process-wide) on leaving."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _first_message(exc: DjangoValidationError) -> str:
@@ -817,6 +843,9 @@ class _Remembered:
     key: str
     parsed: Parsed
     at: float
+    # The validation's own analysis, and the registry's fingerprint taken just before it (SQLite only).
+    analysis: "Analysis | None" = None
+    fingerprint: tuple[Any, ...] | None = None
 
 
 _REMEMBER_SECONDS = 3600
@@ -836,20 +865,62 @@ def _parse_key(job: ImportJob, content: bytes, paths: list[str]) -> str:
     return digest.hexdigest()
 
 
-def _remember(key: str, parsed: Parsed) -> None:
+def _remember(
+    key: str,
+    parsed: Parsed,
+    analysis: "Analysis | None" = None,
+    fingerprint: tuple[Any, ...] | None = None,
+) -> None:
     global _remembered
     with _remember_lock:
-        _remembered = _Remembered(key, parsed, time.monotonic())
+        _remembered = _Remembered(key, parsed, time.monotonic(), analysis, fingerprint)
 
 
-def _recall(key: str) -> Parsed | None:
-    """The remembered rows for `key`, used once; anything else remembered is dropped."""
+def _recall(key: str) -> _Remembered | None:
+    """What was remembered for `key`, used once; anything else remembered is dropped."""
     global _remembered
     with _remember_lock:
         found, _remembered = _remembered, None
     if found is None or found.key != key or time.monotonic() - found.at > _REMEMBER_SECONDS:
         return None
-    return found.parsed
+    return found
+
+
+# Every table the matching reads besides the regions and tags (which _parse_key covers). Rows are only
+# ever added with a new id (AUTOINCREMENT: ids are not reused), removed, or saved with a new updated_at;
+# the through tables and memberships have no timestamps, but their rows are only added and removed.
+def _fingerprint_sql() -> str:
+    qn = connection.ops.quote_name
+    parts = []
+    for model, stamped in (
+        (Household, True),
+        (Resident, True),
+        (Membership, False),
+        (Household.tags.through, False),
+        (Resident.tags.through, False),
+    ):
+        table, pk = qn(model._meta.db_table), qn(str(model._meta.pk.column))
+        parts += [f"(SELECT COUNT(*) FROM {table})", f"(SELECT MAX({pk}) FROM {table})"]
+        if stamped:
+            parts.append(f"(SELECT MAX({qn('updated_at')}) FROM {table})")
+    return "SELECT " + ", ".join(parts)
+
+
+def registry_fingerprint() -> tuple[Any, ...] | None:
+    """A few aggregates of the whole registry that change whenever anything the matching reads changes,
+    or None where they cannot stand for it.
+
+    Only on SQLite: there apply's transaction holds the database's write lock from BEGIN (IMMEDIATE), so
+    an equal fingerprint inside it proves the registry is still what validation matched against, and
+    stays so until commit. On PostgreSQL others may commit meanwhile; apply matches again under row
+    locks. The whole registry, not the actor's regions: matching also reads ID numbers and codes
+    registered anywhere. A change elsewhere merely costs the full re-analysis.
+    """
+    if connection.vendor != "sqlite":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_fingerprint_sql())
+        return tuple(cursor.fetchone())
 
 
 def forget_parsed() -> None:
@@ -882,8 +953,8 @@ def _select(
     the table is small next to the values sought, one scan beats a probe per value. `lock` locks the
     rows (PostgreSQL; SQLite already holds the whole database for the transaction).
     """
-    wanted = sorted(set(values))
-    if not wanted:
+    wanted_set = set(values)
+    if not wanted_set:
         return
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
@@ -894,14 +965,13 @@ def _select(
         if not locking:
             cursor.execute(f"SELECT MAX({qn(str(model._meta.pk.column))}) FROM {table}")
             size = cursor.fetchone()[0] or 0
-            if size <= 4 * len(wanted):
+            if size <= 4 * len(wanted_set):
                 position = list(columns).index(column)
-                keep = set(wanted)
                 cursor.execute(f"SELECT {select} FROM {table} WHERE {qn(column)} IS NOT NULL")
                 while batch := cursor.fetchmany(_IN_CHUNK):
-                    yield from (row for row in batch if row[position] in keep)
+                    yield from (row for row in batch if row[position] in wanted_set)
                 return
-        for chunk in _chunks(wanted):
+        for chunk in _chunks(sorted(wanted_set)):
             placeholders = ", ".join(["%s"] * len(chunk))
             cursor.execute(
                 f"SELECT {select} FROM {table} WHERE {qn(column)} IN ({placeholders}){suffix}", chunk
@@ -981,12 +1051,16 @@ class _Matcher:
 
     def _group(self) -> None:
         units = self.units
+        bad_households = self.problems.bad_rows[HOUSEHOLD_SHEET]
+        bad_members = self.problems.bad_rows[MEMBER_SHEET]
         for household in self.parsed.households:
             if not household.code:
                 continue
             unit = units.get(household.code)
             if unit is None:
-                units[household.code] = Unit(code=household.code, household=household)
+                unit = units[household.code] = Unit(code=household.code, household=household)
+                if household.row in bad_households:
+                    unit.bad = True
             else:
                 first = unit.household.row if unit.household else 0
                 self.err(
@@ -996,21 +1070,20 @@ class _Matcher:
                     "code",
                     _("户编号“%(code)s”与第%(row)d行重复。") % {"code": household.code, "row": first},
                 )
+        current: Unit | None = None
         for member in self.parsed.members:
-            if not member.code:
+            code = member.code
+            if not code:
                 continue
-            unit = units.get(member.code)
-            if unit is None:
-                unit = units[member.code] = Unit(code=member.code)
-            unit.members.append(member)
-            unit.residents.append(None)
-        bad_households = self.problems.bad_rows[HOUSEHOLD_SHEET]
-        bad_members = self.problems.bad_rows[MEMBER_SHEET]
+            if current is None or current.code != code:  # a household's members usually follow each other
+                current = units.get(code)
+                if current is None:
+                    current = units[code] = Unit(code=code)
+            current.members.append(member)
+            if member.row in bad_members:
+                current.bad = True
         for unit in units.values():
-            if (unit.household is not None and unit.household.row in bad_households) or any(
-                m.row in bad_members for m in unit.members
-            ):
-                unit.bad = True
+            unit.residents = [None] * len(unit.members)
 
     # -- registry lookups
 
@@ -1522,20 +1595,25 @@ def validate(job: ImportJob) -> ImportJob:
     job.refresh_from_db()
     actor = job.created_by
     content = bytes(job.content)
-    last = [0.0]
+    due = [0.0]
 
     def progress(done: int, total: int) -> None:
-        # At most every two seconds: pages poll no faster, and on SQLite every update of the job row
-        # rewrites the stored file with it (tens of MB for a big workbook).
+        # At most every two seconds: pages poll no faster. On SQLite every update of the job row
+        # rewrites the stored file with it (tens of MB, a fifth of a second, for a big workbook), so
+        # the updates are also spaced to take at most a twentieth of the time.
         now = time.monotonic()
-        if now - last[0] >= 2.0 or done == total:
-            last[0] = now
+        if now >= due[0] or done == total:
             ImportJob.objects.filter(pk=job.pk).update(rows_done=done, rows_total=total)
+            due[0] = now + max(2.0, 20 * (time.monotonic() - now))
 
+    fingerprint = None
     try:
         paths = regions_with(actor, Perm.IMPORT_HOUSEHOLDS)
-        parsed = parse(content, paths, progress=progress) if paths else None
-        analysis = analyse(content, actor, parsed=parsed)
+        with _gc_paused():
+            parsed = parse(content, paths, progress=progress) if paths else None
+            # Taken before matching reads the registry: whatever changes after it changes the fingerprint.
+            fingerprint = registry_fingerprint() if parsed is not None else None
+            analysis = analyse(content, actor, parsed=parsed)
     except WorkbookError as exc:
         _finish(
             job,
@@ -1555,7 +1633,7 @@ def validate(job: ImportJob) -> ImportJob:
         )
         raise
     if parsed is not None:
-        _remember(_parse_key(job, content, paths), parsed)
+        _remember(_parse_key(job, content, paths), parsed, analysis, fingerprint)
     _finish(
         job,
         ImportStatus.VALIDATING,
@@ -1608,14 +1686,17 @@ def apply(job: ImportJob, *, actor: User, good_rows_only: bool) -> ImportJob:
         updated_at=timezone.now(),
     )
     try:
-        with transaction.atomic():
+        with _gc_paused(), transaction.atomic():
             locked = ImportJob.objects.select_for_update().get(pk=job.pk)
             if locked.status != ImportStatus.APPLYING:
                 raise ServiceError(_("该导入任务已处理。"))
             content = bytes(locked.content)
             paths = regions_with(actor, Perm.IMPORT_HOUSEHOLDS)
-            parsed = _recall(_parse_key(locked, content, paths))
-            analysis = analyse(content, actor, lock=True, parsed=parsed)
+            remembered = _recall(_parse_key(locked, content, paths))
+            analysis = _unchanged_analysis(remembered)
+            if analysis is None:
+                parsed = remembered.parsed if remembered is not None else None
+                analysis = analyse(content, actor, lock=True, parsed=parsed)
             if analysis.errors != locked.errors:
                 raise _RegistryChanged(analysis)
             done = _Writer(analysis, actor=actor, job=locked).write()
@@ -1671,6 +1752,16 @@ def apply(job: ImportJob, *, actor: User, good_rows_only: bool) -> ImportJob:
         raise
     job.refresh_from_db()
     return job
+
+
+def _unchanged_analysis(remembered: _Remembered | None) -> Analysis | None:
+    """Validation's analysis, when the registry provably has not changed since (see registry_fingerprint);
+    matching 400,000 rows again takes seconds of the write lock. Call inside apply's transaction."""
+    if remembered is None or remembered.analysis is None or remembered.fingerprint is None:
+        return None
+    if registry_fingerprint() != remembered.fingerprint:
+        return None
+    return remembered.analysis
 
 
 def _check_may_apply(job: ImportJob, actor: User, good_rows_only: bool) -> None:
@@ -1826,8 +1917,8 @@ _AUDIT_SKIP = {"created_at", "updated_at"}
 
 def _reserve_ids(model: type[models.Model], count: int) -> list[int]:
     """Primary keys for `count` rows about to be inserted, which nobody else can take before this
-    transaction ends. Knowing them up front lets a new household name its head in the same INSERT
-    (the foreign keys are checked at commit) instead of an UPDATE per household afterwards."""
+    transaction ends. Knowing them up front lets rows name each other (a resident its household, a
+    household its head) without reading ids back; the foreign keys are checked at commit."""
     if not count:
         return []
     qn = connection.ops.quote_name
@@ -1948,7 +2039,14 @@ class _Writer:
             return
         db = self.db
         now, today, registered = db.now, db.today, MoveReason.REGISTERED.value
+        active, head_relation, create = HouseholdStatus.ACTIVE.value, Relation.HEAD.value, Action.CREATE.value
+        decimal, new_resident, audit_row = db.decimal, self._new_resident, self._audit_row
         actor_id = self.actor.pk
+        # On SQLite a household naming a head not yet inserted is an outstanding (deferred) foreign key
+        # violation, and while any is outstanding SQLite searches every table referring to residents
+        # for each resident inserted: households go in without their heads, set once the heads exist.
+        later_heads = connection.vendor == "sqlite"
+        heads: list[tuple[int, int]] = []
         household_ids = _reserve_ids(Household, len(units))
         resident_ids = iter(_reserve_ids(Resident, sum(len(u.members) for u in units)))
         households: list[tuple[Any, ...]] = []
@@ -1965,13 +2063,14 @@ class _Writer:
             created = []
             for m in unit.members:
                 rid = next(resident_ids)
-                residents.append(self._new_resident(m, rid, household_id, path))
+                residents.append(new_resident(m, rid, household_id, path))
                 memberships.append((rid, household_id, m.relation, today, registered, "", actor_id))
-                for t in m.tags:
-                    person_tags.append((rid, t))
+                if m.tags:
+                    person_tags.extend((rid, t) for t in m.tags)
                 created.append({"id": rid, "name": m.name})
-                if m.relation == Relation.HEAD:
+                if m.relation == head_relation:
                     head_id, head_name = rid, m.name
+            farmland, forest, garden, homestead = h.land
             households.append(
                 (
                     household_id,
@@ -1979,19 +2078,24 @@ class _Writer:
                     h.region.pk,
                     path,
                     h.address,
-                    head_id,
+                    None if later_heads else head_id,
                     head_name,
                     h.housing,
-                    *(db.decimal(v) for v in h.land),
+                    decimal(farmland),
+                    decimal(forest),
+                    decimal(garden),
+                    decimal(homestead),
                     h.notes,
-                    HouseholdStatus.ACTIVE.value,
+                    active,
                     1,
                     now,
                     now,
                 )
             )
-            for t in h.tags:
-                household_tags.append((household_id, t))
+            if later_heads and head_id is not None:
+                heads.append((head_id, household_id))
+            if h.tags:
+                household_tags.extend((household_id, t) for t in h.tags)
             after = {
                 "id": household_id,
                 "code": unit.new_code,
@@ -2003,21 +2107,26 @@ class _Writer:
                 "housing": h.housing,
                 **{k: str(v) for k, v in zip(LAND_KEYS, h.land, strict=True)},
                 "notes": h.notes,
-                "status": HouseholdStatus.ACTIVE.value,
+                "status": active,
                 "split_from_id": None,
                 "version": 1,
-                "tags": self._names(h.tags),
+                "tags": self._names(h.tags) if h.tags else [],
                 "members": {"created": created, "updated": []},
             }
             audit.append(
-                self._audit_row(
-                    Action.CREATE, household_id, f"{head_name or '—'}户 ({unit.new_code})", path, None, after
-                )
+                audit_row(create, household_id, f"{head_name or '—'}户 ({unit.new_code})", path, None, after)
             )
-            self.counts["households"]["create"] += 1
-            self.counts["residents"]["create"] += len(unit.members)
+        self.counts["households"]["create"] += len(units)
+        self.counts["residents"]["create"] += len(residents)
         self.households.many(households, adapted=True)
         self.residents.many(residents, adapted=True)
+        if heads:
+            qn = connection.ops.quote_name
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {qn(Household._meta.db_table)} SET {qn('head_id')} = %s WHERE {qn('id')} = %s",
+                    heads,
+                )
         self.memberships.many(memberships, adapted=True)
         self.resident_tags.many(person_tags, adapted=True)
         self.household_tags.many(household_tags, adapted=True)

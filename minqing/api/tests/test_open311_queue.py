@@ -5,7 +5,7 @@ import pytest
 from django.test import Client, override_settings
 
 from minqing.api.models import Open311Submission
-from minqing.api.services import open311_file
+from minqing.api.services import open311_drain, open311_file
 from minqing.petitions.models import Channel, Petition
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +32,9 @@ def test_post_answers_with_a_token_and_the_worker_files_the_request(tree, key):
     token = Client().get(f"{BASE}/tokens/{row['token']}.json", {"api_key": key.raw}).json()
     assert token == [{"service_request_id": None, "token": row["token"]}]
 
+    assert open311_drain() == (1, False)
     submission = Open311Submission.objects.get(token=row["token"])
-    petition_id = open311_file(submission.pk)
+    petition_id = submission.petition_id
     p = Petition.objects.get(pk=petition_id)
     assert p.channel == Channel.ONLINE and p.source_client == key.obj.name and p.region == tree.zhangzhuang
     assert open311_file(submission.pk) == petition_id  # a second run files nothing new
@@ -58,3 +59,25 @@ def test_a_submission_the_service_refuses_later_keeps_the_reason_and_files_nothi
     assert open311_file(submission.pk) is None
     submission.refresh_from_db()
     assert submission.error and Petition.objects.count() == 0
+
+
+@override_settings(TASKS=LATER)
+def test_a_burst_is_drained_in_batches(tree, key):
+    for _n in range(3):
+        _post(key.raw)
+    assert open311_drain(limit=2) == (2, True)
+    assert open311_drain(limit=2) == (1, False)
+    assert Petition.objects.count() == 3
+
+
+def test_with_a_deferring_worker_a_burst_queues_one_drain(tree, key, settings):
+    """The database queue can defer: a burst of POSTs from one process queues a single drain task."""
+    from django_tasks_db.models import DBTaskResult
+
+    from minqing.api import services
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    services._drain_due.clear()
+    for _n in range(3):
+        assert _post(key.raw)["service_request_id"] is None
+    assert DBTaskResult.objects.filter(task_path="minqing.api.tasks.open311_drain").count() == 1

@@ -319,6 +319,48 @@ def test_registry_changes_between_validation_and_apply_are_caught(tree, people):
     assert _counts() == before
 
 
+def _count_matching(monkeypatch) -> list[int]:
+    runs: list[int] = []
+    run = imports._Matcher.run
+
+    def counting(self: imports._Matcher) -> imports.Analysis:
+        runs.append(1)
+        return run(self)
+
+    monkeypatch.setattr(imports._Matcher, "run", counting)
+    return runs
+
+
+def test_apply_reuses_the_validation_when_the_registry_is_unchanged(tree, people, monkeypatch):
+    HouseholdFactory(region=tree.leiji)  # a household already registered, not in the file
+    runs = _count_matching(monkeypatch)
+    job = start(people.cadre, workbook(*family_rows()))
+    assert job.errors == [] and len(runs) == 1
+    job = confirm(people.cadre, job)
+    assert job.status == ImportStatus.APPLIED, job.error_message
+    assert len(runs) == 1  # no second matching inside the write transaction
+    assert Household.objects.count() == 2 and Resident.objects.count() == 3
+
+
+def test_a_household_edited_between_validation_and_apply_is_matched_again(tree, people, monkeypatch):
+    households, members = family_rows()
+    confirm(people.cadre, start(people.cadre, workbook(households, members)))
+    household = Household.objects.get()
+    households[0]["户编号"] = members[0]["户编号"] = household.code
+    runs = _count_matching(monkeypatch)
+    job = start(people.cadre, workbook(households, [members[0]]))  # 张建国 stays the head
+    assert job.errors == []
+    # Meanwhile the son becomes the head through the forms: no row added or removed, only saved.
+    son = Resident.objects.get(name="张小军")
+    services.household_change_head(actor=people.cadre, household=household, new_head=son)
+    before = (_counts(), Household.objects.values_list("head_id", "version").get())
+    job = confirm(people.cadre, job)
+    assert len(runs) == 2
+    assert job.status == ImportStatus.VALIDATED and "发生了变化" in job.error_message
+    assert "现有户主为“张小军”" in message_at(job, M, 2, "与户主关系")
+    assert (_counts(), Household.objects.values_list("head_id", "version").get()) == before
+
+
 def test_apply_reads_the_file_again_when_the_validation_rows_are_not_at_hand(tree, people):
     job = start(people.cadre, workbook(*family_rows()))
     imports.forget_parsed()
