@@ -298,9 +298,16 @@ class Petition(TimeStampedModel):
         blank=True,
         related_name="repeats",
         verbose_name=_("重复于"),
+        db_index=False,  # see the partial index in Meta
     )
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged", verbose_name=_("并入")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged",
+        verbose_name=_("并入"),
+        db_index=False,  # see the partial index in Meta
     )
 
     # Where it came from when not typed in by staff: an Open311 client's key name.
@@ -316,6 +323,17 @@ class Petition(TimeStampedModel):
             models.Index(fields=["handler_path", "status", "due_date"], name="petition_handler_status_due"),
             models.Index(fields=["region_path", "registered_on"], name="petition_region_registered"),
             models.Index(fields=["status", "due_date"], name="petition_status_due"),
+            # The work list's order: newest first, so a page of a large scope is read off the index.
+            models.Index(fields=["-registered_on", "-id"], name="petition_registered_desc"),
+            # Few requests are repeats or merged: index only those, or the planner thinks the column useless.
+            models.Index(
+                fields=["repeat_of"], condition=Q(repeat_of__isnull=False), name="petition_repeat_of_set"
+            ),
+            models.Index(
+                fields=["merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="petition_merged_into_set",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(head_count__gte=1), name="petition_head_count_positive"),

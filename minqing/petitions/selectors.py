@@ -180,13 +180,12 @@ def queue_q(actor: User, queue: str, today: datetime.date) -> Q:
     return Q(pk__in=[])
 
 
-def work_queues(actor: User) -> list[dict[str, Any]]:
-    """Counts for the home page: one row per queue that applies to the actor."""
+def queue_labels(actor: User) -> dict[str, str]:
+    """The queues that apply to the actor, with their names, in display order."""
     from django.utils.translation import gettext as _
 
     if not (has_perm(actor, Perm.VIEW_PETITIONS) or has_perm(actor, Perm.HANDLE_ASSIGNED)):
-        return []
-    today = timezone.localdate()
+        return {}
     labels = {
         "to_accept": _("待受理"),
         "due_soon": _("3 个工作日内到期"),
@@ -196,15 +195,20 @@ def work_queues(actor: User) -> list[dict[str, Any]]:
         "extensions": _("待审批延期"),
         "mine": _("我承办的"),
     }
-    base = visible(actor)
-    aggregates = {name: Count("pk", filter=queue_q(actor, name, today)) for name in QUEUES}
-    counts = base.aggregate(**aggregates)
-    rows = []
-    for name in QUEUES:
-        if name == "extensions" and not has_perm(actor, Perm.APPROVE_EXTENSION):
-            continue
-        rows.append({"name": name, "label": labels[name], "count": counts[name]})
-    return rows
+    if not has_perm(actor, Perm.APPROVE_EXTENSION):
+        del labels["extensions"]
+    return labels
+
+
+def work_queues(actor: User) -> list[dict[str, Any]]:
+    """Counts for the home page: one row per queue that applies to the actor."""
+    today = timezone.localdate()
+    # Every queue is of open requests; one small indexed count each beats one pass over the whole scope.
+    base = visible(actor).filter(status__in=OPEN_STATUSES)
+    return [
+        {"name": name, "label": label, "count": base.filter(queue_q(actor, name, today)).count()}
+        for name, label in queue_labels(actor).items()
+    ]
 
 
 def household_petitions(actor: User, household_id: int) -> QuerySet[Petition]:

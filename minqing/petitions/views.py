@@ -12,7 +12,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from minqing.accounts.models import User
 from minqing.core.errors import ServiceError
+from minqing.core.paging import capped_page
 from minqing.core.request import AuthedRequest
 from minqing.core.views_util import apply_errors, client_ip
 from minqing.households.models import Household
@@ -129,7 +129,7 @@ def petition_list(request: AuthedRequest) -> HttpResponse:
         raise PermissionDenied
     filters = parse_filters(request.GET)
     qs = selectors.petition_list(request.user, filters)
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    page = capped_page(qs, 30, request.GET.get("page"))
     departments = selectors.departments_for(request.user)
     today = timezone.localdate()
     return render(
@@ -146,7 +146,7 @@ def petition_list(request: AuthedRequest) -> HttpResponse:
             "categories": selectors.categories_tree(),
             "regions": _villages(request.user),
             "departments": departments,
-            "queues": {row["name"]: row["label"] for row in selectors.work_queues(request.user)},
+            "queues": selectors.queue_labels(request.user),
             "can_intake": has_perm(request.user, Perm.INTAKE_PETITIONS),
             "can_export": has_perm(request.user, Perm.EXPORT_PETITIONS),
             "can_bulk": has_perm(request.user, Perm.HANDLE_PETITIONS),
