@@ -27,8 +27,8 @@ from .services import normalize_tracking_code
 SOON_WORKING_DAYS = 3
 
 
-def visible(actor: User) -> QuerySet[Petition]:
-    return scope_petitions(Petition.objects.all(), actor)
+def visible(actor: User, *, for_sorted_page: bool = False) -> QuerySet[Petition]:
+    return scope_petitions(Petition.objects.all(), actor, for_sorted_page=for_sorted_page)
 
 
 def petition_detail(actor: User, pk: int) -> Petition:
@@ -87,7 +87,7 @@ def petition_list(actor: User, f: ListFilters) -> QuerySet[Petition]:
     from minqing.regions.models import subtree_q
 
     today = timezone.localdate()
-    qs = visible(actor).select_related("category", "region", "department", "assignee")
+    qs = visible(actor, for_sorted_page=True).select_related("category", "region", "department", "assignee")
     if f.queue:
         qs = qs.filter(queue_q(actor, f.queue, today))
     if f.q:

@@ -59,3 +59,18 @@ def test_nested_grants_collapse_to_the_widest(tree, people):
 def test_inactive_user_has_no_access(tree, people):
     people.officer.is_active = False
     assert regions_with(people.officer, Perm.VIEW_HOUSEHOLDS) == []
+
+
+def test_the_sorted_page_form_of_a_wide_grant_matches_the_same_rows(tree, people):
+    from minqing.petitions.models import Petition
+    from minqing.petitions.tests.factories import register
+    from minqing.regions.scoping import scope_petitions
+
+    register(None, tree.zhangzhuang)
+    register(None, tree.other_village, submitter_phone="13900000000")
+    for actor in (people.supervisor, people.officer, people.cadre):
+        plain = set(scope_petitions(Petition.objects.all(), actor).values_list("pk", flat=True))
+        sorted_page = set(
+            scope_petitions(Petition.objects.all(), actor, for_sorted_page=True).values_list("pk", flat=True)
+        )
+        assert plain == sorted_page and plain
