@@ -129,7 +129,12 @@ def petition_list(request: AuthedRequest) -> HttpResponse:
         raise PermissionDenied
     filters = parse_filters(request.GET)
     qs = selectors.petition_list(request.user, filters)
-    page = capped_page(qs, 30, request.GET.get("page"))
+    page = capped_page(
+        qs,
+        30,
+        request.GET.get("page"),
+        count_from=selectors.petition_list(request.user, filters, for_sorted_page=False),
+    )
     departments = selectors.departments_for(request.user)
     today = timezone.localdate()
     return render(

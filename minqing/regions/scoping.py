@@ -140,8 +140,8 @@ def require(actor: Any, perm: Perm, region_path: str | None = None) -> None:
         raise PermissionDenied(_("您没有执行此操作的权限。"))
 
 
-# A grant this wide (a county or above) covers so much of a table that a sorted page is best read another way.
-WIDE_PATH_DIGITS = 6
+# A grant this wide (a township or above) covers so much of a table that a sorted page is best read another way.
+WIDE_PATH_DIGITS = 9
 
 
 def region_q(
