@@ -338,7 +338,11 @@ def test_apply_reuses_the_validation_when_the_registry_is_unchanged(tree, people
     assert job.errors == [] and len(runs) == 1
     job = confirm(people.cadre, job)
     assert job.status == ImportStatus.APPLIED, job.error_message
-    assert len(runs) == 1  # no second matching inside the write transaction
+    # SQLite holds the write lock from the start of apply, so an unchanged registry needs no second matching;
+    # on PostgreSQL others may commit meanwhile, so apply always matches again.
+    from django.db import connection
+
+    assert len(runs) == (1 if connection.vendor == "sqlite" else 2)
     assert Household.objects.count() == 2 and Resident.objects.count() == 3
 
 
