@@ -250,7 +250,7 @@ def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
             "service_name": s.category.name,
             "description": s.category.description,
             "metadata": True,
-            "type": "realtime",
+            "type": "batch" if services.intake_is_queued() else "realtime",
             "keywords": ",".join(s.category.keywords.split()),
             "group": s.group,
         }

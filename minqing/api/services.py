@@ -362,7 +362,7 @@ def open311_submit(*, key: ApiKey, data: Open311Post, ip: str | None = None) -> 
     )
     _schedule_drain()
     petition = None
-    if not _deferred():
+    if not intake_is_queued():
         petition = Petition.objects.filter(open311__pk=submission.pk).first()
     if petition is not None:
         notice = _("已登记，查询码 %(code)s；将于 %(due)s 前告知是否受理。") % {
@@ -376,7 +376,9 @@ def open311_submit(*, key: ApiKey, data: Open311Post, ip: str | None = None) -> 
     )
 
 
-def _deferred() -> bool:
+def intake_is_queued() -> bool:
+    """Does a POST answer with a token to be filed later (GeoReport's "batch"), or with the request itself
+    ("realtime", when the task backend runs tasks at once)?"""
     from .tasks import open311_drain
 
     return bool(open311_drain.get_backend().supports_defer)

@@ -81,3 +81,9 @@ def test_with_a_deferring_worker_a_burst_queues_one_drain(tree, key, settings):
     for _n in range(3):
         assert _post(key.raw)["service_request_id"] is None
     assert DBTaskResult.objects.filter(task_path="minqing.api.tasks.open311_drain").count() == 1
+
+
+@override_settings(TASKS=LATER)
+def test_services_say_batch_when_intake_is_queued(tree):
+    services = Client().get(f"{BASE}/services.json").json()
+    assert {s["type"] for s in services} == {"batch"}
