@@ -60,6 +60,7 @@ from .models import (
     OPEN_STATUSES,
     Category,
     Channel,
+    DueKind,
     HandlingLevel,
     Petition,
     Satisfaction,
@@ -123,6 +124,23 @@ def _querystring(request: AuthedRequest) -> str:
     return params.urlencode()
 
 
+_LABELLED = {
+    "channel": Channel,
+    "status": Status,
+    "level": HandlingLevel,
+    "satisfaction": Satisfaction,
+    "due_kind": DueKind,
+}
+
+
+def _label_rows(rows: Any) -> None:
+    """Each row's choice labels, translated once per page: get_FOO_display() rebuilds and hashes the whole
+    choice list (lazy strings, each translated to be hashed) on every call, which a long list feels."""
+    maps = {field: {value: str(label) for value, label in enum.choices} for field, enum in _LABELLED.items()}
+    for p in rows:
+        p.labels = {field: maps[field].get(getattr(p, field), "") for field in maps}
+
+
 @login_required
 def petition_list(request: AuthedRequest) -> HttpResponse:
     if not _can_view(request.user):
@@ -135,6 +153,7 @@ def petition_list(request: AuthedRequest) -> HttpResponse:
         request.GET.get("page"),
         count_from=selectors.petition_list(request.user, filters, for_sorted_page=False),
     )
+    _label_rows(page.object_list)
     departments = selectors.departments_for(request.user)
     today = timezone.localdate()
     return render(
