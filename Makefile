@@ -54,7 +54,7 @@ run: install fonts
 	$(MINQING) demo_load --if-empty
 	@$(MINQING) petitions_schedule
 	-@$(MINQING) pdf_font_cache
-	@$(MINQING) demo_logins
+	@$(MINQING) demo_logins --url http://$(HOST):$(PORT)/
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the task worker)"
 	@trap 'kill $$worker 2>/dev/null' EXIT; \
 	  $(MINQING) db_worker --queue-name '*' >>.worker.log 2>&1 & worker=$$!; \

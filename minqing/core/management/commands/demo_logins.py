@@ -20,7 +20,15 @@ def _pad(text: str, width: int) -> str:
 class Command(BaseCommand):
     help = "列出演示账号（用户名、角色、辖区、密码）。"
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--url", default=DEMO_URL, help="where the server answers (make run passes its own)"
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        url = options.get("url") or DEMO_URL
+        if not url.endswith("/"):
+            url += "/"
         rows = demo_logins()
         if not rows:
             self.stdout.write(_("尚无演示账号，请先运行 minqing demo_load。"))
@@ -33,10 +41,10 @@ class Command(BaseCommand):
             if n == 0:
                 self.stdout.write("  ".join("-" * w for w in widths))
         self.stdout.write("")
-        self.stdout.write(_("登录地址：%(url)s") % {"url": DEMO_URL})
-        self.stdout.write(_("群众自助页面：%(url)sp/") % {"url": DEMO_URL})
+        self.stdout.write(_("登录地址：%(url)s") % {"url": url})
+        self.stdout.write(_("群众自助页面：%(url)sp/") % {"url": url})
         if ApiKey.objects.filter(name=DEMO_OPEN311_CLIENT, is_active=True).exists():
             self.stdout.write(
                 _("Open311 接口：%(url)sopen311/v2/services.json ，演示密钥 api_key=%(key)s")
-                % {"url": DEMO_URL, "key": DEMO_OPEN311_KEY}
+                % {"url": url, "key": DEMO_OPEN311_KEY}
             )
