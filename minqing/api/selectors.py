@@ -16,7 +16,8 @@ from minqing.accounts.models import User
 from minqing.core.ttl import ttl_cache
 from minqing.petitions.models import OPEN_STATUSES, Category, Petition, PetitionEvent, Status
 from minqing.petitions.selectors import categories_tree
-from minqing.regions.models import Level, Region, subtree_q
+from minqing.regions.models import Level, Region
+from minqing.regions.scoping import scope_to_region
 from minqing.regions.selectors import regions_below
 
 from .models import ApiKey, Open311Submission, StaffToken
@@ -174,7 +175,7 @@ def open311_region(
 
 def _jurisdiction(key: ApiKey) -> QuerySet[Petition]:
     """Requests in the key's region: the only base of every Open311 read."""
-    return Petition.objects.filter(subtree_q(key.region.path))
+    return scope_to_region(Petition.objects.all(), key.region.path)
 
 
 def _annotated(qs: QuerySet[Petition]) -> QuerySet[Petition]:

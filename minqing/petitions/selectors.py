@@ -31,6 +31,14 @@ def visible(actor: User, *, for_sorted_page: bool = False) -> QuerySet[Petition]
     return scope_petitions(Petition.objects.all(), actor, for_sorted_page=for_sorted_page)
 
 
+def visible_by_code(actor: User, code: str) -> Petition | None:
+    """The request with this tracking code if the actor may see it; None when missing or out of reach."""
+    code = normalize_tracking_code(code)
+    if not code:
+        return None
+    return visible(actor).filter(tracking_code=code).first()
+
+
 def petition_detail(actor: User, pk: int) -> Petition:
     from minqing.regions.scoping import get_petition_for_actor
 

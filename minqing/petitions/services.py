@@ -1282,6 +1282,7 @@ def petitions_remind(*, today: datetime.date | None = None, soon_days: int = 3) 
                 "due": f"{p.due_date:%Y-%m-%d}",
             }
             _event(p, EventKind.ESCALATED, None, note=body, by_system=True)
+            _audit(None, p, snapshot(p), _("超期督办"))
             _tell_staff([*_handlers_of(p), *_leaders_of(p)], p, body)
             run.escalated += 1
     soon = open_qs.filter(due_date__gte=today, due_date__lte=horizon).exclude(reminded_on=today)
@@ -1303,6 +1304,7 @@ def petitions_remind(*, today: datetime.date | None = None, soon_days: int = 3) 
                 "due": f"{p.due_date:%Y-%m-%d}",
             }
             _event(p, EventKind.REMINDED, None, note=body, by_system=True)
+            _audit(None, p, snapshot(p), _("到期提醒"))
             _tell_staff(_handlers_of(p), p, body)
             run.reminded += 1
     return run

@@ -26,6 +26,7 @@ from minqing.core.paging import capped_page
 from minqing.core.request import AuthedRequest
 from minqing.core.views_util import apply_errors, client_ip
 from minqing.households.models import Household
+from minqing.households.selectors import household_by_code
 from minqing.regions.models import Level, Region, subtree_q
 from minqing.regions.scoping import (
     Perm,
@@ -235,11 +236,7 @@ def petition_intake(request: AuthedRequest) -> HttpResponse:
     initial: dict[str, Any] = {"channel": channel if channel in Channel.values else Channel.VISIT}
     household: Household | None = None
     if code := request.GET.get("household"):
-        household = (
-            scope(Household.objects.select_related("head", "region"), request.user, Perm.VIEW_HOUSEHOLDS)
-            .filter(code=code[:32])
-            .first()
-        )
+        household = household_by_code(request.user, code[:32])
         if household is not None:
             village = household.region if household.region.level == Level.VILLAGE else household.region.parent
             initial.update(
@@ -255,11 +252,7 @@ def petition_intake(request: AuthedRequest) -> HttpResponse:
             files = [check_upload(f.name or "", f, f.size) for f in request.FILES.getlist("attachments")]
             household = None
             if d["household_code"]:
-                household = (
-                    scope(Household.objects.all(), request.user, Perm.VIEW_HOUSEHOLDS)
-                    .filter(code=d["household_code"].strip())
-                    .first()
-                )
+                household = household_by_code(request.user, d["household_code"])
                 if household is None:
                     raise ValidationError({"household_code": [_("找不到该户编号。")]})
             p = services.petition_register(
@@ -421,16 +414,14 @@ def _assign(request: AuthedRequest, p: Petition, d: dict[str, Any]) -> object:
 
 
 def _merge(request: AuthedRequest, p: Petition, d: dict[str, Any]) -> object:
-    code = services.normalize_tracking_code(d["target_code"])
-    target = selectors.visible(request.user).filter(tracking_code=code).first()
+    target = selectors.visible_by_code(request.user, d["target_code"])
     if target is None:
         raise ValidationError({"target_code": [_("找不到该查询码的诉求。")]})
     return services.petition_merge(actor=request.user, source=p, target=target, note=d["note"])
 
 
 def _link(request: AuthedRequest, p: Petition, d: dict[str, Any]) -> object:
-    code = services.normalize_tracking_code(d["earlier_code"])
-    earlier = selectors.visible(request.user).filter(tracking_code=code).first()
+    earlier = selectors.visible_by_code(request.user, d["earlier_code"])
     if earlier is None:
         raise ValidationError({"earlier_code": [_("找不到该查询码的诉求。")]})
     return services.petition_link(actor=request.user, petition=p, earlier=earlier, note=d["note"])

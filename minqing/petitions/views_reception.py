@@ -121,11 +121,7 @@ def reception_attend(request: AuthedRequest, pk: int, registration_id: int) -> H
         raise Http404
     petition = None
     if code := request.POST.get("code", "").strip():
-        petition = (
-            selectors.visible(request.user)
-            .filter(tracking_code=services.normalize_tracking_code(code))
-            .first()
-        )
+        petition = selectors.visible_by_code(request.user, code)
         if petition is None:
             messages.error(request, _("找不到该查询码的诉求。"))
             return redirect("petitions:reception_detail", day.pk)

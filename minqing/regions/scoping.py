@@ -222,5 +222,10 @@ def is_assigned(actor: Any, petition: Any) -> bool:
     )
 
 
+def scope_to_region[M: Model](qs: QuerySet[M], region_path: str, field: str = "region_path") -> QuerySet[M]:
+    """Rows at or below one region, for callers that are not users: an Open311 key reads only its jurisdiction."""
+    return qs.filter(subtree_q(region_path, field))
+
+
 def can_see_path(actor: Any, region_path: str, perm: Perm = Perm.VIEW_HOUSEHOLDS) -> bool:
     return has_perm(actor, perm, region_path)

@@ -207,6 +207,8 @@ def test_reminders_then_escalation_once(tree, people):
     assert services.petitions_remind(today=late).escalated == 1
     assert services.petitions_remind(today=late).escalated == 0
     assert p.events.filter(kind="escalated").count() == 1
+    notes = set(AuditEntry.objects.filter(object_id=str(p.pk), actor=None).values_list("note", flat=True))
+    assert {"到期提醒", "超期督办"} <= notes
 
 
 def test_out_of_region_officer_cannot_act(tree, people):

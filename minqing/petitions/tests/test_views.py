@@ -225,3 +225,13 @@ def test_county_supervisor_urges_an_open_request_but_cannot_handle_it(client, tr
     r = client.post(reverse("petitions:step", args=[p.pk, "urge"]), {"urge-note": "x"})
     assert r.status_code == 400
     assert p.events.filter(kind="urged").count() == 1
+
+
+def test_a_tracking_code_from_another_township_is_not_found_when_linking(client, tree, people):
+    mine = register(None, tree.zhangzhuang, title="本村的事")
+    theirs = register(None, tree.other_village, title="邻镇的事", submitter_phone="13900007777")
+    client.force_login(people.cadre)
+    r = client.post(reverse("petitions:step", args=[mine.pk, "link"]), {"link-earlier_code": theirs.tracking_code})
+    assert r.status_code == 400 and "找不到该查询码" in r.content.decode()
+    mine.refresh_from_db()
+    assert not mine.is_repeat

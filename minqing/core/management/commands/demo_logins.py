@@ -21,9 +21,7 @@ class Command(BaseCommand):
     help = "列出演示账号（用户名、角色、辖区、密码）。"
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument(
-            "--url", default=DEMO_URL, help="where the server answers (make run passes its own)"
-        )
+        parser.add_argument("--url", default=DEMO_URL, help="服务地址（make run 会传入实际地址）")
 
     def handle(self, *args: Any, **options: Any) -> None:
         url = options.get("url") or DEMO_URL
