@@ -231,7 +231,9 @@ def test_a_tracking_code_from_another_township_is_not_found_when_linking(client,
     mine = register(None, tree.zhangzhuang, title="本村的事")
     theirs = register(None, tree.other_village, title="邻镇的事", submitter_phone="13900007777")
     client.force_login(people.cadre)
-    r = client.post(reverse("petitions:step", args=[mine.pk, "link"]), {"link-earlier_code": theirs.tracking_code})
+    r = client.post(
+        reverse("petitions:step", args=[mine.pk, "link"]), {"link-earlier_code": theirs.tracking_code}
+    )
     assert r.status_code == 400 and "找不到该查询码" in r.content.decode()
     mine.refresh_from_db()
     assert not mine.is_repeat
