@@ -46,6 +46,10 @@ INSTALLED_APPS = [
     "minqing.workcal",
     "minqing.petitions",
     "minqing.api",
+    "minqing.visits",
+    "minqing.mediation",
+    "minqing.textintel",
+    "minqing.hotspots",
 ]
 
 MIDDLEWARE = [

@@ -40,6 +40,15 @@ class Perm(StrEnum):
     EXPORT_PETITIONS = "export_petitions"
     MANAGE_RECEPTION = "manage_reception"  # schedule leader reception days
     SUPERVISE_PETITIONS = "supervise_petitions"  # 督办: press the handlers of a request in one's regions
+    VIEW_VISITS = "view_visits"  # 民情日记, quota compliance, household coverage, training records
+    LOG_VISITS = "log_visits"  # keep one's own visit log (下村/住村) and training hours
+    MANAGE_QUOTAS = "manage_quotas"  # set the 硬性规定 (visit quotas) and courses for the regions held
+    VIEW_DISPUTES = "view_disputes"  # 矛盾纠纷, 大排查 campaigns, mediation records
+    RECORD_DISPUTES = "record_disputes"  # report a dispute, a campaign's village result
+    MEDIATE = "mediate"  # 人民调解: sessions, agreements, judicial confirmation, performance
+    MANAGE_CAMPAIGNS = "manage_campaigns"  # open and close 大排查 campaigns
+    VIEW_HOTSPOTS = "view_hotspots"  # hot spots and early warnings drawn from requests' text
+    MANAGE_WATCHLIST = "manage_watchlist"  # the watched phrases that raise a warning
 
 
 _CASEWORK_EDIT = {
@@ -52,21 +61,30 @@ _CASEWORK_EDIT = {
 
 _PETITION_WORK = {Perm.VIEW_PETITIONS, Perm.INTAKE_PETITIONS, Perm.HANDLE_PETITIONS}
 
+_FIELD_WORK = {Perm.VIEW_VISITS, Perm.LOG_VISITS, Perm.VIEW_DISPUTES, Perm.RECORD_DISPUTES}
+
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.LEADER: frozenset(
         _CASEWORK_EDIT
         | _PETITION_WORK
+        | _FIELD_WORK
         | {Perm.APPROVE_EXTENSION, Perm.EXPORT_PETITIONS, Perm.MANAGE_RECEPTION, Perm.SUPERVISE_PETITIONS}
+        | {Perm.MANAGE_QUOTAS, Perm.MEDIATE, Perm.MANAGE_CAMPAIGNS, Perm.VIEW_HOTSPOTS, Perm.MANAGE_WATCHLIST}
     ),
     Role.PETITION_OFFICER: frozenset(
         _CASEWORK_EDIT
         | _PETITION_WORK
+        | _FIELD_WORK
         | {Perm.IMPORT_HOUSEHOLDS, Perm.EXPORT_PETITIONS, Perm.MANAGE_RECEPTION}
+        | {Perm.MEDIATE, Perm.MANAGE_CAMPAIGNS, Perm.VIEW_HOTSPOTS, Perm.MANAGE_WATCHLIST}
     ),
     Role.DEPT_HANDLER: frozenset({Perm.VIEW_HOUSEHOLDS, Perm.HANDLE_ASSIGNED}),
-    Role.VILLAGE_LIAISON: frozenset(_CASEWORK_EDIT | _PETITION_WORK),
-    Role.VILLAGE_CADRE: frozenset(_CASEWORK_EDIT | _PETITION_WORK | {Perm.IMPORT_HOUSEHOLDS}),
-    Role.MEDIATOR: frozenset({Perm.VIEW_HOUSEHOLDS, Perm.REVEAL_IDENTITY, Perm.RECORD_RELATIONS}),
+    Role.VILLAGE_LIAISON: frozenset(_CASEWORK_EDIT | _PETITION_WORK | _FIELD_WORK),
+    Role.VILLAGE_CADRE: frozenset(_CASEWORK_EDIT | _PETITION_WORK | _FIELD_WORK | {Perm.IMPORT_HOUSEHOLDS}),
+    Role.MEDIATOR: frozenset(
+        {Perm.VIEW_HOUSEHOLDS, Perm.REVEAL_IDENTITY, Perm.RECORD_RELATIONS}
+        | {Perm.VIEW_DISPUTES, Perm.RECORD_DISPUTES, Perm.MEDIATE, Perm.LOG_VISITS, Perm.VIEW_VISITS}
+    ),
     Role.COUNTY_SUPERVISOR: frozenset(
         {
             Perm.VIEW_HOUSEHOLDS,
@@ -74,6 +92,9 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
             Perm.VIEW_PETITIONS,
             Perm.EXPORT_PETITIONS,
             Perm.SUPERVISE_PETITIONS,
+            Perm.VIEW_VISITS,
+            Perm.VIEW_DISPUTES,
+            Perm.VIEW_HOTSPOTS,
         }
     ),
     Role.SYSTEM_ADMIN: frozenset({Perm.MANAGE_CONFIG}),
