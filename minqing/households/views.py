@@ -27,7 +27,7 @@ from .forms import (
     RelationUpdateForm,
     SplitForm,
 )
-from .models import DifficultyTag, HouseholdStatus, Relation
+from .models import DifficultyTag, Household, HouseholdStatus, Relation
 
 
 def _filters(request: AuthedRequest) -> dict[str, str | bool]:
@@ -91,8 +91,16 @@ def household_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_relate": has_perm(request.user, Perm.RECORD_RELATIONS, h.region_path),
             "petitions": household_petitions(request.user, h.pk)[:20],
             "can_intake": has_perm(request.user, Perm.INTAKE_PETITIONS, h.region_path),
+            **_visits_card(request, h),
         },
     )
+
+
+def _visits_card(request: AuthedRequest, h: Household) -> dict[str, object]:
+    from minqing.visits.selectors import household_visits
+
+    visits, knowers = household_visits(request.user, h)
+    return {"visits": visits, "knowers": knowers}
 
 
 @login_required
