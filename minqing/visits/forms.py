@@ -15,7 +15,9 @@ from .services import FIELD_ROLES
 
 class VisitForm(StyledForm):
     village = forms.ModelChoiceField(queryset=Region.objects.none(), label=_("村"))
-    visited_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    visited_on = forms.DateField(
+        label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     days = forms.IntegerField(label=_("在村天数"), min_value=1, max_value=31, initial=1)
     nights = forms.IntegerField(label=_("住村夜数"), min_value=0, max_value=31, initial=0)
     stay_place = forms.CharField(label=_("住在哪里"), max_length=100, required=False)
@@ -84,7 +86,9 @@ class QuotaRuleForm(StyledForm):
 class CourseForm(StyledForm):
     title = forms.CharField(label=_("课程"), max_length=100)
     organiser = forms.CharField(label=_("举办单位"), max_length=100, required=False, initial=_("县委党校"))
-    held_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(
+        label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     hours = forms.DecimalField(label=_("学时"), min_value=0, max_digits=5, decimal_places=1)
     topics = forms.MultipleChoiceField(
         label=_("主题"), choices=Topic.choices, widget=forms.CheckboxSelectMultiple

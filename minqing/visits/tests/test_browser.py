@@ -1,0 +1,84 @@
+"""The visit log on a phone in a village with a flaky connection, in headless Chromium."""
+
+import re
+import time
+
+import pytest
+
+from minqing.core.tests.browser import shot
+from minqing.visits.models import Visit
+
+from .helpers import household
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+PASSWORD = "Minqing-Test-2026"
+
+
+def login(page, username: str) -> None:
+    page.goto(page.base_url + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(page.base_url + "/")
+
+
+def _wait_for(predicate, timeout: float = 15.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_a_draft_survives_a_reload_and_an_offline_visit_is_sent_once_when_back_online(
+    browser_page, tree, people
+):
+    page = browser_page
+    h = household(tree.zhangzhuang, "张建国", tag="低保户")
+    login(page, "cadre")
+    page.goto(page.base_url + "/visits/new/")
+    page.fill("#id_heard", "张建国反映低保金三个月没到账")
+    page.fill("#hh-search", "张建")
+    page.click(".hh-option >> text=张建国")
+    assert page.locator(".hh-chip").count() == 1
+
+    page.reload()
+    page.wait_for_selector(".hh-chip")
+    assert page.input_value("#id_heard") == "张建国反映低保金三个月没到账"
+    assert "已恢复上次未提交的草稿" in page.content()
+    shot(page, "visit-draft")
+
+    page.context.set_offline(True)
+    page.click("#visit-submit")
+    page.wait_for_selector("#visit-queue:not(.d-none)")
+    assert "联网后自动提交" in page.inner_text("#visit-status")
+    assert Visit.objects.count() == 0
+    shot(page, "visit-queued")
+
+    page.context.set_offline(False)
+    assert _wait_for(lambda: Visit.objects.count() == 1), "the queued visit was not sent when back online"
+    page.wait_for_selector("#visit-queue.d-none", state="attached")
+    # Another "online" (a second tab, a flapping connection) sends nothing more.
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    time.sleep(1)
+    assert Visit.objects.count() == 1
+    v = Visit.objects.get()
+    assert list(v.households.all()) == [h] and "低保金" in v.heard
+
+
+def test_a_cadre_logs_a_visit_online_and_sees_it_in_the_month(browser_page, tree, people):
+    page = browser_page
+    household(tree.zhangzhuang, "李小梅")
+    login(page, "cadre")
+    page.goto(page.base_url + "/visits/new/")
+    page.fill("#id_nights", "1")
+    page.fill("#id_stay_place", "村委会值班室")
+    page.fill("#hh-search", "李")
+    page.click(".hh-option >> text=李小梅")
+    page.click("#visit-submit")
+    page.wait_for_url(re.compile(r".*/visits/\d+/$"))
+    assert "住村 1 夜" in page.content() and "村委会值班室" in page.content()
+    page.goto(page.base_url + "/visits/")
+    assert "🌙" in page.content()
+    shot(page, "visit-month")
