@@ -40,7 +40,11 @@ class Visit(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["cadre", "client_key"], name="visit_unique_client_key"),
         ]
-        indexes = [models.Index(fields=["cadre", "visited_on"], name="visit_cadre_date_idx")]
+        indexes = [
+            models.Index(fields=["cadre", "visited_on"], name="visit_cadre_date_idx"),
+            # Covers the compliance table's read of a period: no table lookups for 5,000 cadres' months.
+            models.Index(fields=["visited_on", "cadre", "days", "nights"], name="visit_date_cover_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.cadre} · {self.village} · {self.visited_on:%Y-%m-%d}"
@@ -67,6 +71,8 @@ class VisitHousehold(models.Model):
         indexes = [
             models.Index(fields=["household", "visited_on"], name="visithh_household_date_idx"),
             models.Index(fields=["cadre", "visited_on"], name="visithh_cadre_date_idx"),
+            # Covers "households visited in a period" per cadre and overall, read straight off the index.
+            models.Index(fields=["visited_on", "household", "cadre"], name="visithh_date_cover_idx"),
         ]
 
     def __str__(self) -> str:

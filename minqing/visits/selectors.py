@@ -1,14 +1,15 @@
 """Reads for 下村/住村: a cadre's month, the compliance table, household coverage, village pages, training."""
 
 import datetime
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Substr
+from django.db.models import CharField, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Cast, Substr
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -106,46 +107,65 @@ def staff_in(path: str) -> list[User]:
 # ---- dates covered by entries --------------------------------------------------------------------------
 
 
-def _spread(start: datetime.date, n: int, lo: datetime.date, hi: datetime.date) -> Iterable[datetime.date]:
+def _spread(start: datetime.date, n: int, lo: datetime.date, hi: datetime.date) -> Iterable[str]:
     for i in range(n):
         d = start + datetime.timedelta(days=i)
         if lo <= d <= hi:
-            yield d
+            yield d.isoformat()
 
 
 @dataclass
 class Counts:
-    days: set[datetime.date] = field(default_factory=set)
-    nights: set[datetime.date] = field(default_factory=set)
+    """Distinct dates (ISO strings: cheaper to read from the database than dates) and households."""
+
+    days: set[str] = field(default_factory=set)
+    nights: set[str] = field(default_factory=set)
     households: int = 0
 
 
-def _counts(cadre_ids: list[int] | None, lo: datetime.date, hi: datetime.date) -> dict[int, Counts]:
-    """Distinct village days, nights and households per cadre within [lo, hi]. `None`: every cadre."""
+def _counts(
+    cadre_ids: list[int] | None, lo: datetime.date, hi: datetime.date, *, households: bool = True
+) -> dict[int, Counts]:
+    """Distinct village days, nights and households per cadre within [lo, hi]. `None`: every cadre.
+
+    Reads the period's entries off the covering (visited_on, cadre, days, nights) index, plus the few
+    multi-day stays begun in the month before that reach into the period."""
     out: dict[int, Counts] = defaultdict(Counts)
-    visits = Visit.objects.filter(
-        visited_on__gte=lo - datetime.timedelta(days=30), visited_on__lte=hi
-    ).values_list("cadre_id", "visited_on", "days", "nights")
+    day = Cast("visited_on", CharField())
+    visits = (
+        Visit.objects.filter(visited_on__gte=lo, visited_on__lte=hi)
+        .annotate(day=day)
+        .values_list("cadre_id", "day", "days", "nights")
+        .order_by()
+    )
+    earlier = (
+        Visit.objects.filter(visited_on__gte=lo - datetime.timedelta(days=31), visited_on__lt=lo, days__gt=1)
+        .annotate(day=day)
+        .values_list("cadre_id", "day", "days", "nights")
+        .order_by()
+    )
     hh = VisitHousehold.objects.filter(visited_on__gte=lo, visited_on__lte=hi)
     if cadre_ids is not None:
         visits = visits.filter(cadre_id__in=cadre_ids)
+        earlier = earlier.filter(cadre_id__in=cadre_ids)
         hh = hh.filter(cadre_id__in=cadre_ids)
-    for cadre_id, start, days, nights in visits.iterator(chunk_size=5000):
-        if start + datetime.timedelta(days=days - 1) < lo:
-            continue
+    for cadre_id, start, days, nights in itertools.chain(visits.iterator(chunk_size=10_000), earlier):
         c = out[cadre_id]
         if days == 1:
-            if start >= lo:
-                c.days.add(start)
-                if nights:
-                    c.nights.add(start)
+            c.days.add(start)
+            if nights:
+                c.nights.add(start)
             continue
-        c.days.update(_spread(start, days, lo, hi))
-        c.nights.update(_spread(start, nights, lo, hi))
-    for cadre_id, n in (
-        hh.values("cadre_id").annotate(n=Count("household_id", distinct=True)).values_list("cadre_id", "n")
-    ):
-        out[cadre_id].households = n
+        first = datetime.date.fromisoformat(start)
+        c.days.update(_spread(first, days, lo, hi))
+        c.nights.update(_spread(first, nights, lo, hi))
+    if households:
+        for cadre_id, n in (
+            hh.values("cadre_id")
+            .annotate(n=Count("household_id", distinct=True))
+            .values_list("cadre_id", "n")
+        ):
+            out[cadre_id].households = n
     return out
 
 
@@ -177,6 +197,18 @@ def _village_key() -> Substr:
     return Substr("region_path", 1, 12)
 
 
+def _common_prefix(paths: list[str]) -> str:
+    first, last = min(paths), max(paths)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[:n]
+
+
+# Above this many villages, reading the period's visits once beats probing the visits for every household.
+WIDE_VILLAGES = 40
+
+
 def coverage_by_village(
     village_paths: Iterable[str] | None,
     lo: datetime.date,
@@ -186,25 +218,54 @@ def coverage_by_village(
 ) -> dict[str, tuple[int, int, int, int]]:
     """village path → (households, visited in [lo, hi], special households, special visited).
 
-    Either a list of village paths or every village `within` a region. One grouped pass over the households
-    with an index probe per household into the visits."""
-    seen = VisitHousehold.objects.filter(household=OuterRef("pk"), visited_on__gte=lo)
-    if hi is not None:
-        seen = seen.filter(visited_on__lte=hi)
+    Either a list of village paths or every village `within` a region. A few villages: one grouped pass over
+    their households with an index probe each into the visits. Many (a county): the households visited in the
+    period are read once off the (visited_on, household) index and counted against the households in Python."""
     qs = Household.objects.filter(status=HouseholdStatus.ACTIVE)
     if within is not None:
         qs = qs.filter(subtree_q(within))
+        wide = len(within) <= 6
     else:
-        paths = list(village_paths or [])
+        paths = sorted(set(village_paths or []))
         if not paths:
             return {}
+        if len(paths) > WIDE_VILLAGES:
+            # Many villages: count their whole common region in one pass and keep the ones asked for.
+            common = _common_prefix(paths)
+            cut = max((n for n in (2, 4, 6, 9, 12) if n <= len(common)), default=0)
+            found = coverage_by_village(None, lo, hi, within=common[:cut]) if cut else {}
+            return {v: found[v] for v in paths if v in found}
         q = Q()
         for p in paths:
             q |= subtree_q(p)
         qs = qs.filter(q)
-    special = Exists(Household.tags.through.objects.filter(household_id=OuterRef("pk")))
+        wide = False
+    visits = VisitHousehold.objects.filter(visited_on__gte=lo)
+    if hi is not None:
+        visits = visits.filter(visited_on__lte=hi)
+    tagged = Household.tags.through.objects
+    special = Exists(tagged.filter(household_id=OuterRef("pk")))
+    if wide:
+        # Two grouped passes in the database: every household, then those in the period's visits (a semi-join
+        # the database runs once) — rather than a probe into the visits for each of a county's households.
+        def grouped(q: QuerySet[Household]) -> dict[str, tuple[int, int]]:
+            rows = (
+                q.annotate(v=_village_key(), special=special)
+                .values("v")
+                .annotate(n=Count("id"), s=Count("id", filter=Q(special=True)))
+                .values_list("v", "n", "s")
+                .order_by()
+            )
+            return {v: (n, sp) for v, n, sp in rows}
+
+        totals = grouped(qs)
+        visited = grouped(qs.filter(pk__in=visits.values("household_id")))
+        return {
+            v: (n, visited.get(v, (0, 0))[0], sp, visited.get(v, (0, 0))[1]) for v, (n, sp) in totals.items()
+        }
+    seen = Exists(visits.filter(household=OuterRef("pk")))
     rows = (
-        qs.annotate(v=_village_key(), seen=Exists(seen), special=special)
+        qs.annotate(v=_village_key(), seen=seen, special=special)
         .values("v")
         .annotate(
             total=Count("id"),
@@ -354,8 +415,12 @@ def compliance(
         .filter(Q(region_path__in=ancestors) | subtree_q(region.path))
         .select_related("region")
     )
-    periods = {r.period for r in rules} | {Period.MONTH}
-    bounds = {p: period_bounds(month, p) for p in periods}
+    # Coverage is counted per village, not per cadre: a period with only coverage rules needs no per-cadre pass.
+    periods = {r.period for r in rules if r.metric != Metric.COVERAGE} | {Period.MONTH}
+    all_periods = periods | {r.period for r in rules}
+    bounds = {p: period_bounds(month, p) for p in all_periods}
+    labels = {p: _period_label(month, p) for p in all_periods}
+    role_labels = {r.value: str(r.label) for r in Role}
     ids = list(users) if only is not None or len(users) < 900 else None
     counts = {p: _counts(ids, *bounds[p]) for p in periods}
     per_rule = {u: _rules_for(grants[u], rules) for u in users}
@@ -371,7 +436,7 @@ def compliance(
     for uid, user in users.items():
         checks: list[Check] = []
         for r, paths in per_rule[uid]:
-            c = counts[r.period].get(uid, empty)
+            c = counts[r.period].get(uid, empty) if r.period in counts else empty
             if r.metric == Metric.VILLAGE_DAYS:
                 value: float = len(c.days)
             elif r.metric == Metric.NIGHTS:
@@ -383,9 +448,9 @@ def compliance(
                 total = sum(f[0] for f in found if f)
                 seen = sum(f[1] for f in found if f)
                 value = round(100.0 * seen / total, 1) if total else 100.0
-            checks.append(Check(r, value, value >= r.target, _period_label(month, r.period)))
+            checks.append(Check(r, value, value >= r.target, labels[r.period]))
         m = counts[Period.MONTH].get(uid, empty)
-        roles = sorted({str(Role(role).label) for role, _p in grants[uid]})
+        roles = sorted({role_labels[role] for role, _p in grants[uid]})
         rows.append(CadreRow(user, roles, len(m.days), len(m.nights), m.households, checks))
     rows.sort(key=lambda r: (not r.walk_in, r.ok, r.days, str(r.cadre)))
     return ComplianceTable(region, month, rows, rules)
@@ -409,7 +474,7 @@ def my_month(actor: User, month: datetime.date) -> MyMonth:
     lo, hi = month_bounds(month)
     c = _counts([actor.pk], lo, hi).get(actor.pk, Counts())
     cal = [
-        (d, d in c.days, d in c.nights)
+        (d, d.isoformat() in c.days, d.isoformat() in c.nights)
         for d in (lo + datetime.timedelta(days=i) for i in range((hi - lo).days + 1))
     ]
     visits = list(

@@ -17,7 +17,8 @@ from minqing.visits.models import Visit
 pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(
-        not (Path(settings.MINQING_DIVISIONS_DIR) / "villages.csv").is_file(), reason="npm ci has not been run"
+        not (Path(settings.MINQING_DIVISIONS_DIR) / "villages.csv").is_file(),
+        reason="npm ci has not been run",
     ),
 ]
 AS_OF = datetime.date(2026, 11, 20)

@@ -129,7 +129,10 @@ def test_the_compliance_table_of_another_township_is_not_found(tree, people):
         selectors.compliance(people.outsider, tree.township, MONTH)
 
 
-def test_coverage_lists_unvisited_households_with_special_difficulty_first(tree, people):
+@pytest.mark.parametrize("wide", [False, True], ids=["probe-per-household", "read-the-period-once"])
+def test_coverage_lists_unvisited_households_with_special_difficulty_first(tree, people, monkeypatch, wide):
+    if wide:
+        monkeypatch.setattr(selectors, "WIDE_VILLAGES", 0)
     seen = household(tree.zhangzhuang, "王一")
     plain = household(tree.zhangzhuang, "王二")
     poor = household(tree.zhangzhuang, "王三", tag="低保户")
@@ -137,6 +140,8 @@ def test_coverage_lists_unvisited_households_with_special_difficulty_first(tree,
     rows = {r.village.name: r for r in selectors.coverage(people.leader, tree.township)}
     z = rows["张庄村"]
     assert (z.total, z.visited, z.unvisited, z.special_unvisited) == (3, 1, 2, 1)
+    found = selectors.coverage_by_village([tree.zhangzhuang.path, tree.leiji.path], TODAY)
+    assert found == {tree.zhangzhuang.path: (3, 1, 1, 0)}
     listed = [u.household for u in selectors.unvisited_households(people.leader, tree.zhangzhuang)]
     assert listed == [poor, plain]
 
