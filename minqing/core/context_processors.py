@@ -21,6 +21,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("visits:mine"), _("下村")))
     elif has_perm(user, Perm.VIEW_VISITS):
         items.append((reverse("visits:compliance"), _("下村")))
+    if has_perm(user, Perm.VIEW_DISPUTES):
+        items.append((reverse("mediation:list"), _("矛盾调解")))
     if has_perm(user, Perm.IMPORT_HOUSEHOLDS):
         items.append((reverse("households:import"), _("导入")))
     if has_perm(user, Perm.VIEW_AUDIT):

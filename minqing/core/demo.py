@@ -1204,6 +1204,14 @@ def demo_load(
     demo_petitions(
         township=township, seed=seed, as_of=as_of, count=max(20, households * 360 // DEMO_HOUSEHOLDS)
     )
+    from minqing.visits.demo import demo_visits
+
+    if progress:
+        progress(_("下村日记与硬性规定……"))
+    demo_visits(township=township, seed=seed, as_of=as_of)
+    from minqing.mediation.demo import demo_mediation
+
+    demo_mediation(township=township, seed=seed, as_of=as_of)
     from minqing.api.models import ApiKey
     from minqing.api.services import api_key_create
 

@@ -97,10 +97,16 @@ def household_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def _visits_card(request: AuthedRequest, h: Household) -> dict[str, object]:
+    from minqing.mediation.selectors import disputes_for_household
     from minqing.visits.selectors import household_visits
 
     visits, knowers = household_visits(request.user, h)
-    return {"visits": visits, "knowers": knowers}
+    return {
+        "visits": visits,
+        "knowers": knowers,
+        "disputes": disputes_for_household(request.user, h)[:20],
+        "can_record_dispute": has_perm(request.user, Perm.RECORD_DISPUTES, h.region_path),
+    }
 
 
 @login_required

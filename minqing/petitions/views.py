@@ -394,6 +394,18 @@ def _detail_context(request: AuthedRequest, p: Petition) -> dict[str, Any]:
         "show_urge": open_ and has_perm(user, Perm.SUPERVISE_PETITIONS, p.region_path),
         "show_link": can_act and not p.is_repeat and p.status != Status.MERGED,
         "documents": documents.available(p),
+        **_mediation_context(user, p),
+    }
+
+
+def _mediation_context(user: User, p: Petition) -> dict[str, Any]:
+    """The disputes this request became or came from, and whether the user may turn it into one (转为矛盾纠纷)."""
+    from minqing.mediation.selectors import disputes_visible
+
+    return {
+        "disputes": list(disputes_visible(user).filter(petition=p)),
+        "can_to_dispute": has_perm(user, Perm.RECORD_DISPUTES, p.region_path)
+        and p.region.level >= Level.VILLAGE,
     }
 
 

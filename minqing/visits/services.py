@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -246,6 +247,19 @@ def visit_finding_petition(
         after={"visit": visit.pk, "petition": petition.tracking_code},
     )
     return finding
+
+
+@transaction.atomic
+def visit_dispute_create(*, actor: User, visit: Visit, data: Any, petition: Any = None) -> Any:
+    """Record a dispute found on this visit (mediation's dispute_create, same rules) and link the two, in one
+    transaction. Only the entry's author may do it."""
+    from minqing.mediation.services import dispute_create
+
+    if visit.cadre_id != actor.pk:
+        raise ServiceError(_("只能从自己的民情日记登记纠纷。"))
+    dispute = dispute_create(actor=actor, data=data, petition=petition)
+    visit_finding_dispute(actor=actor, visit=visit, dispute_id=dispute.pk)
+    return dispute
 
 
 @transaction.atomic

@@ -144,6 +144,7 @@ def visit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "findings": list(visit.findings.select_related("petition")),
             "finding_form": finding_form,
             "can_dispute": own and has_perm(request.user, Perm.RECORD_DISPUTES, visit.region_path),
+            "dispute_url": f"{reverse('mediation:new')}?visit={visit.pk}",
         },
     )
 
