@@ -8,6 +8,9 @@ MINQING := $(VENV)/bin/minqing
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 PG_URL  ?= postgres://postgres@127.0.0.1:5432/minqing
+# Labelled public messages to train the first category model from, when present (a deployment retrains weekly
+# from its own confirmed requests).
+TEXT_CSV ?= ../shared/data/teddy2020/messages_labeled.csv
 
 help:
 	@echo "make run    install everything, migrate, load the demo township, serve on http://$(HOST):$(PORT)/"
@@ -53,6 +56,10 @@ run: install fonts
 	$(MINQING) migrate --noinput
 	$(MINQING) demo_load --if-empty
 	@$(MINQING) petitions_schedule
+	-@if [ -f "$(TEXT_CSV)" ] && $(MINQING) textintel status 2>/dev/null | grep -q '^none'; then \
+	  echo "training the category model on $(TEXT_CSV)…"; $(MINQING) textintel train --csv "$(TEXT_CSV)"; fi
+	-@$(MINQING) textintel schedule
+	-@$(MINQING) hotspots_schedule
 	-@$(MINQING) pdf_font_cache
 	@$(MINQING) demo_logins --url http://$(HOST):$(PORT)/
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the task worker)"

@@ -201,6 +201,19 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("MINQING_LOG_LEVEL", "WARNING")},
 }
 
+# --- minqing.textintel -----------------------------------------------------------------------------------------
+# The shared data sets (teddy2020/…) live beside the checkout, never inside it.
+MINQING_SHARED_DATA = os.environ.get("MINQING_SHARED_DATA", str(BASE_DIR.parent / "shared" / "data"))
+# jieba (used by the reply check) writes its dictionary cache here on first use (default: the system temp dir).
+TEXTINTEL_JIEBA_CACHE_DIR = os.environ.get("MINQING_JIEBA_CACHE_DIR", "")
+# Open311 POST without service_code takes the top suggestion only at or above this confidence.
+TEXTINTEL_OPEN311_MIN_CONFIDENCE = 0.8
+# Days between retrainings from this deployment's own confirmed requests (`minqing textintel schedule`).
+TEXTINTEL_RETRAIN_DAYS = 7
+# The periodic retraining waits until the deployment has at least this many confirmed requests.
+TEXTINTEL_RETRAIN_MIN_EXAMPLES = 500
+# --- end minqing.textintel ---------------------------------------------------------------------------------------
+
 # --- minqing.api (REST API and Open311) — owned by minqing/api; keep this block last -------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["minqing.api.auth.StaffTokenAuthentication"],

@@ -315,8 +315,14 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
 
 def _create(request: HttpRequest, fmt: str, key: ApiKey) -> HttpResponse:
     form = request.POST
+    service_code = form.get("service_code", "")
+    if not service_code.strip() and form.get("description", "").strip():
+        # Without a service code, file under the category model's top suggestion when it is confident.
+        from minqing.textintel.selectors import suggested_service_code
+
+        service_code = suggested_service_code(form.get("description", ""))
     data = services.Open311Post(
-        service_code=form.get("service_code", ""),
+        service_code=service_code,
         lat=form.get("lat", ""),
         long=form.get("long", ""),
         address_string=form.get("address_string", ""),

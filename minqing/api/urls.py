@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
+from minqing.textintel.api import suggest_category
+
 from . import views
 
 app_name = "api"
@@ -19,5 +21,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
         SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),
         name="schema",
     ),
+    path("v1/suggest-category", suggest_category, name="suggest_category"),
     path("v1/", include(router.urls)),
 ]

@@ -17,6 +17,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items.append((reverse("households:list"), _("民情档案")))
     if has_perm(user, Perm.VIEW_PETITIONS) or has_perm(user, Perm.HANDLE_ASSIGNED):
         items.append((reverse("petitions:list"), _("诉求办理")))
+    if has_perm(user, Perm.VIEW_HOTSPOTS):
+        items.append((reverse("hotspots:list"), _("热点预警")))
     if has_perm(user, Perm.LOG_VISITS):
         items.append((reverse("visits:mine"), _("下村")))
     elif has_perm(user, Perm.VIEW_VISITS):

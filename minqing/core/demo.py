@@ -1204,6 +1204,9 @@ def demo_load(
     demo_petitions(
         township=township, seed=seed, as_of=as_of, count=max(20, households * 360 // DEMO_HOUSEHOLDS)
     )
+    from minqing.hotspots.demo import demo_hotspots
+
+    demo_hotspots(township=township, seed=seed, as_of=as_of)
     from minqing.visits.demo import demo_visits
 
     if progress:

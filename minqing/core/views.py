@@ -25,6 +25,11 @@ def home(request: AuthedRequest) -> HttpResponse:
         context["a"] = attention(user)
     context["queues"] = work_queues(user)
     context["can_intake"] = has_perm(user, Perm.INTAKE_PETITIONS)
+    if has_perm(user, Perm.VIEW_HOTSPOTS):
+        from minqing.hotspots.selectors import hotspots, warnings
+
+        context["hot_warnings"] = warnings(user)[:8]
+        context["hot_spots"] = hotspots(user)[:5]
     return render(request, "core/home.html", context)
 
 

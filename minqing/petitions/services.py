@@ -560,6 +560,10 @@ def petition_register(*, actor: User | None, data: Intake, ip: str | None = None
     p.save()
     for checked in data.attachments:
         _attach(p, checked, actor)
+    # Indexed in this transaction: the next intake of the same matter must already find this one.
+    from minqing.hotspots.services import petition_indexed
+
+    petition_indexed(petition=p)
     public_note = _("已登记，查询码 %(code)s。") % {"code": p.tracking_code}
     notes = []
     if skip:

@@ -281,6 +281,9 @@ def petition_intake(request: AuthedRequest) -> HttpResponse:
         except (ValidationError, ServiceError) as exc:
             apply_errors(form, exc)
         else:
+            from minqing.textintel.services import suggestion_record_for
+
+            suggestion_record_for(actor=request.user, petition=p, channel="intake")
             messages.success(
                 request, _("已登记，查询码 %(code)s，请告知诉求人。") % {"code": p.tracking_code}
             )
@@ -315,7 +318,15 @@ def petition_similar(request: AuthedRequest) -> HttpResponse:
             for p in services.similar_recent(region_path=region.path, category=category, phone=phone)
             if p.pk in visible_ids
         ]
-    return render(request, "petitions/_similar.html", {"found": found[:8]})
+    from minqing.hotspots.selectors import similar_text
+
+    text_hits = similar_text(
+        request.user,
+        title=request.GET.get("title", ""),
+        content=request.GET.get("content", ""),
+        region_path=region.path if region is not None else "",
+    )
+    return render(request, "petitions/_similar.html", {"found": found[:8], "text_hits": text_hits})
 
 
 # --- The request page -----------------------------------------------------------------------------------------
@@ -394,6 +405,7 @@ def _detail_context(request: AuthedRequest, p: Petition) -> dict[str, Any]:
         "show_urge": open_ and has_perm(user, Perm.SUPERVISE_PETITIONS, p.region_path),
         "show_link": can_act and not p.is_repeat and p.status != Status.MERGED,
         "documents": documents.available(p),
+        **_hotspots_context(user, p),
         **_mediation_context(user, p),
     }
 
@@ -406,6 +418,16 @@ def _mediation_context(user: User, p: Petition) -> dict[str, Any]:
         "disputes": list(disputes_visible(user).filter(petition=p)),
         "can_to_dispute": has_perm(user, Perm.RECORD_DISPUTES, p.region_path)
         and p.region.level >= Level.VILLAGE,
+    }
+
+
+def _hotspots_context(user: User, p: Petition) -> dict[str, Any]:
+    from minqing.hotspots import selectors as hotspots
+
+    return {
+        "similar_text": hotspots.similar_to_petition(user, p),
+        "keywords": hotspots.petition_keywords(p),
+        "in_hotspots": hotspots.hotspots_of_petition(user, p),
     }
 
 

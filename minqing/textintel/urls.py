@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views, views_reply
 
 app_name = "textintel"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("suggest/", views.category_suggest, name="suggest"),
+    path("suggest/public/", views.public_category_suggest, name="suggest_public"),
+    path("reply-check/<int:pk>/", views_reply.reply_check, name="reply_check"),
+]

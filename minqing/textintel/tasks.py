@@ -1,0 +1,72 @@
+"""Periodic retraining of the category model from this deployment's own confirmed requests.
+
+`retrain_category_model(reschedule=True)` queues its own next run, so one `minqing textintel schedule` starts a
+cycle on a backend that can defer (the database backend can). A new version is activated only when it has enough
+examples and scores no worse on its hold-out than the active one, so a quiet month cannot replace a good model
+with a weak one; every version stays in the list and can be switched to by hand.
+"""
+
+import datetime
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.tasks import default_task_backend, task
+from django.utils import timezone
+
+from minqing.core.errors import ServiceError
+
+from . import services
+from .models import ModelKind, TextModel
+
+logger = logging.getLogger(__name__)
+
+RUN_AT = datetime.time(2, 30)
+
+
+def next_run(now: datetime.datetime | None = None) -> datetime.datetime:
+    now = timezone.localtime(now)
+    day = now.date() + datetime.timedelta(days=int(getattr(settings, "TEXTINTEL_RETRAIN_DAYS", 7)))
+    return datetime.datetime.combine(day, RUN_AT, tzinfo=now.tzinfo)
+
+
+def _holdout_f1(tm: TextModel | None) -> float:
+    if tm is None:
+        return -1.0
+    return float((tm.metrics.get("holdout") or {}).get("macro_f1", -1.0))
+
+
+@task
+def retrain_category_model(reschedule: bool = False) -> dict[str, Any]:
+    result: dict[str, Any] = {"trained": False}
+    try:
+        result.update(retrain_from_history())
+    except ServiceError as exc:
+        logger.warning("category model not retrained: %s", exc.message)
+        result["reason"] = exc.message
+    if reschedule and default_task_backend.supports_defer:
+        retrain_category_model.using(run_after=next_run()).enqueue(reschedule=True)
+    return result
+
+
+def retrain_from_history() -> dict[str, Any]:
+    dataset, mapping = services.history_dataset()
+    minimum = int(getattr(settings, "TEXTINTEL_RETRAIN_MIN_EXAMPLES", 500))
+    if len(dataset) < minimum:
+        raise ServiceError(f"已确认分类的诉求只有 {len(dataset)} 条（至少 {minimum} 条）。")
+    active = TextModel.objects.filter(kind=ModelKind.CATEGORY, is_active=True).defer("data").first()
+    run = services.textmodel_train(
+        actor=None,
+        dataset=dataset,
+        label_categories=mapping,
+        source="本系统已确认分类的诉求（定期训练）",
+        activate=False,
+    )
+    new_f1 = _holdout_f1(run.model)
+    activate = active is None or new_f1 >= _holdout_f1(active)
+    if activate:
+        services.textmodel_activate(actor=None, model=run.model)
+    logger.info(
+        "category model v%s trained (macro-F1 %.4f), activated=%s", run.model.version, new_f1, activate
+    )
+    return {"trained": True, "version": run.model.version, "macro_f1": new_f1, "activated": activate}
