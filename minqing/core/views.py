@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from minqing.core.request import AuthedRequest
 from minqing.households.selectors import attention
@@ -25,6 +26,15 @@ def home(request: AuthedRequest) -> HttpResponse:
         context["a"] = attention(user)
     context["queues"] = work_queues(user)
     context["can_intake"] = has_perm(user, Perm.INTAKE_PETITIONS)
+    if has_perm(user, Perm.LOG_VISITS):
+        from minqing.visits.selectors import my_month
+
+        context["my_month"] = my_month(user, timezone.localdate().replace(day=1)).row
+    if has_perm(user, Perm.VIEW_DISPUTES):
+        from minqing.mediation.selectors import risky_open_disputes
+
+        context["risky_disputes"] = risky_open_disputes(user)
+        context["can_record_dispute"] = has_perm(user, Perm.RECORD_DISPUTES)
     if has_perm(user, Perm.VIEW_HOTSPOTS):
         from minqing.hotspots.selectors import hotspots, warnings
 

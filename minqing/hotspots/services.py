@@ -426,8 +426,11 @@ def _township_run(township: str, today: datetime.date, window: int) -> tuple[int
             + [HotSpotMember(hotspot=spot, petition=previous[j], in_previous=True) for j in c.previous]
         )
         made += 1
-        if size >= GROWTH_MIN_SIZE and size - prev >= GROWTH_MIN_DELTA and size >= 2 * prev:
-            place = main_village.name if main_village else _("多个村")
+        # A warning is for growth in one place — the precursor of a group incident; a matter spreading thinly
+        # over the township is still ranked among the hot spots, without a warning of its own.
+        fast = size >= GROWTH_MIN_SIZE and size - prev >= GROWTH_MIN_DELTA and size >= 2 * prev
+        if fast and main_village is not None:
+            place = main_village.name
             _w, created = Warning.objects.get_or_create(
                 key=f"growth:{township}:{min(p.pk for p in members)}",
                 defaults={

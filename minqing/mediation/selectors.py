@@ -20,6 +20,7 @@ from .models import (
     Dispute,
     DisputeParty,
     Mediation,
+    RiskLevel,
     VillageOutcome,
 )
 
@@ -239,3 +240,13 @@ def campaign_progress(actor: User, campaign: Campaign) -> CampaignProgress:
 
 def campaign_list(actor: User) -> list[CampaignProgress]:
     return [campaign_progress(actor, c) for c in campaigns_visible(actor).select_related("region")[:50]]
+
+
+def risky_open_disputes(actor: User, limit: int = 5) -> list[Dispute]:
+    """Open disputes at high or major risk in the actor's regions, for the home page."""
+    return list(
+        disputes_visible(actor)
+        .filter(status__in=OPEN_DISPUTE_STATUSES, risk_level__gte=RiskLevel.HIGH)
+        .select_related("region")
+        .order_by("-risk_level", "-found_on", "-id")[:limit]
+    )

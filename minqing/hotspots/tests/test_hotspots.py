@@ -74,6 +74,15 @@ def test_a_steady_cluster_raises_no_growth_warning(tree, people):
     assert not Warning.objects.filter(kind=WarningKind.GROWTH).exists()
 
 
+def test_a_matter_spread_over_villages_is_a_hot_spot_without_a_growth_warning(tree, people):
+    members = burst(people.officer, tree.zhangzhuang, days_ago=(0, 1, 2))
+    members += burst(people.officer, tree.leiji, days_ago=(3, 4, 5), phones_from=50)
+    hotspots_compute()
+    spot = HotSpot.objects.get(is_current=True)
+    assert spot.size == len(members) and spot.main_village is None and spot.places == 2
+    assert not Warning.objects.filter(kind=WarningKind.GROWTH).exists()
+
+
 def test_a_watched_phrase_raises_a_warning_at_registration_but_an_excluded_context_does_not(tree, people):
     hit = register(people.officer, tree.zhangzhuang, title="讨要工钱", content="再不给钱我们就去堵路。")
     register(people.officer, tree.zhangzhuang, title="集体经济", content="村集体土地承包费怎么分配？")

@@ -172,3 +172,17 @@ def test_a_course_is_recorded_from_the_page(client, tree, people):
 def test_the_menu_leads_cadres_to_their_month(client, tree, people):
     client.force_login(people.cadre)
     assert reverse("visits:mine") in client.get("/").content.decode()
+
+
+def test_the_home_page_shows_the_cadres_month_and_high_risk_disputes(client, tree, people):
+    from minqing.mediation.tests.helpers import dispute
+
+    log(people.cadre, tree.zhangzhuang, TODAY, nights=1)
+    d = dispute(people.cadre, tree.zhangzhuang)
+    type(d).objects.filter(pk=d.pk).update(risk_level=4)
+    client.force_login(people.cadre)
+    page = client.get("/").content.decode()
+    assert 'id="home-visits"' in page and "住村 1 夜" in page
+    assert 'id="home-disputes"' in page and d.title in page
+    client.force_login(people.outsider)
+    assert d.title not in client.get("/").content.decode()
