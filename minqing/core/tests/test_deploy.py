@@ -54,3 +54,9 @@ def test_production_cookies_are_secure_and_sessions_time_out(tmp_path):
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert out.stdout.split() == ["True", "True", "True", "False", "1800"], out.stderr
+
+
+def test_select_boxes_say_please_choose_in_chinese(client, tree, people):
+    client.force_login(people.officer)
+    page = client.get("/petitions/new/").content.decode()
+    assert "- 请选择 -" in page and "Select an option" not in page
