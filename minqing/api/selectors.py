@@ -74,7 +74,14 @@ def region_by_code(code: str) -> Region | None:
     if not code or not code.isdigit() or len(code) > 12:
         return None
     # People write a township as its 9 significant digits (410225106) as often as in full (410225106000).
-    return Region.objects.filter(code=code.ljust(12, "0"), is_active=True).first()
+    return _active_region(code.ljust(12, "0"))
+
+
+@ttl_cache(30)
+def _active_region(code: str) -> Region | None:
+    # Cached for 30 s per process like the other reference lookups of intake: every Open311 request names its
+    # village, the tree changes rarely, and the worker filing the request checks the region again.
+    return Region.objects.filter(code=code, is_active=True).order_by().first()
 
 
 def default_jurisdiction() -> Region | None:
