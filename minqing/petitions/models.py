@@ -189,7 +189,8 @@ class Petition(TimeStampedModel):
     region = models.ForeignKey(
         Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("所在村/乡镇")
     )
-    region_path = models.CharField(max_length=15, db_index=True, editable=False)
+    # No single-column index: the composite indexes below lead with it (see migration 0005 for PostgreSQL).
+    region_path = models.CharField(max_length=15, editable=False)
     address = models.CharField(_("地点"), max_length=200, blank=True)
     lat = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
     long = models.DecimalField(_("经度"), max_digits=9, decimal_places=6, null=True, blank=True)
@@ -223,7 +224,8 @@ class Petition(TimeStampedModel):
     level = models.CharField(_("办理层级"), max_length=10, choices=HandlingLevel.choices)
     intake_level = models.CharField(_("登记层级"), max_length=10, choices=HandlingLevel.choices)
     # The region path of the level now handling it; who may act is decided against this path.
-    handler_path = models.CharField(max_length=15, db_index=True, editable=False)
+    # No single-column index: the composite indexes below lead with it too (see migration 0005 for PostgreSQL).
+    handler_path = models.CharField(max_length=15, editable=False)
     is_skip_level = models.BooleanField(_("越级"), default=False)
     department = models.ForeignKey(
         Department,

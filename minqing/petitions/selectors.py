@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from minqing.accounts.models import User
-from minqing.regions.scoping import Perm, has_perm, regions_with, scope_petitions
+from minqing.regions.scoping import WIDE_PATH_DIGITS, Perm, has_perm, regions_with, scope_petitions
 from minqing.workcal.selectors import work_calendar
 
 from .models import (
@@ -97,7 +97,10 @@ def petition_list(actor: User, f: ListFilters, *, for_sorted_page: bool = True) 
     from minqing.regions.models import subtree_q
 
     today = timezone.localdate()
-    qs = visible(actor, for_sorted_page=for_sorted_page).select_related(
+    # A queue or deadline filter picks few rows by status and due date: they are best read off the
+    # (status, due_date) index with the paths tested row by row, for the page and for the count alike.
+    by_status = f.queue in STATUS_QUEUES or f.overdue or f.due_soon
+    qs = visible(actor, for_sorted_page=for_sorted_page or by_status).select_related(
         "category", "region", "department", "assignee"
     )
     if f.queue:
@@ -119,7 +122,10 @@ def petition_list(actor: User, f: ListFilters, *, for_sorted_page: bool = True) 
     if f.category:
         qs = qs.filter(Q(category_id=f.category) | Q(category__parent_id=f.category))
     if f.region:
-        qs = qs.filter(subtree_q(f.region))
+        # A township or wider: the newest page is read off the date index, testing the path (as scoping does).
+        qs = qs.filter(
+            subtree_q(f.region, indexed=not (for_sorted_page and len(f.region) <= WIDE_PATH_DIGITS))
+        )
     if f.channel:
         qs = qs.filter(channel=f.channel)
     if f.level:
@@ -150,21 +156,27 @@ def petition_list(actor: User, f: ListFilters, *, for_sorted_page: bool = True) 
 QUEUES = ("to_accept", "due_soon", "overdue", "to_follow_up", "reopened", "extensions", "mine")
 
 
-def _act_q(actor: User) -> Q:
+# Queues that select by status (and deadline) rather than by place.
+STATUS_QUEUES = frozenset({"to_accept", "due_soon", "overdue", "reopened", "extensions"})
+
+
+def _act_q(actor: User, *, indexed: bool = True) -> Q:
     """Requests the actor can take a handling step on: at their levels, or assigned to them/their department."""
     from minqing.regions.models import subtree_q
 
     q = Q(pk__in=[])
     for path in regions_with(actor, Perm.HANDLE_PETITIONS):
-        q |= subtree_q(path, "handler_path")
+        q |= subtree_q(path, "handler_path", indexed=indexed)
     if has_perm(actor, Perm.HANDLE_ASSIGNED):
         dept_ids = list(actor.departments.values_list("pk", flat=True))
         q |= Q(department_id__in=dept_ids) | Q(assignee_id=actor.pk)
     return q
 
 
-def queue_q(actor: User, queue: str, today: datetime.date) -> Q:
-    act = _act_q(actor)
+def queue_q(actor: User, queue: str, today: datetime.date, *, indexed: bool = True) -> Q:
+    """The rows of a work queue. `indexed=False` writes the path filters so SQLite does not plan on them (the
+    same rows; see regions.models.subtree_q)."""
+    act = _act_q(actor, indexed=indexed)
     if queue == "to_accept":
         return act & Q(status=Status.REGISTERED)
     if queue == "due_soon":
