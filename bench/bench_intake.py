@@ -19,6 +19,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -209,6 +210,7 @@ def main() -> int:
     print(f"machine: {machine()}")
     raw_key, villages = prepare()
     port = free_port()
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - the server writes to it until the finally block
     server = subprocess.Popen(
         [
             sys.executable,
@@ -222,7 +224,9 @@ def main() -> int:
         cwd=ROOT,
         env=environment(),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        # A file, not a pipe: waitress logs "Task queue depth" under load, and a pipe nobody reads until the end
+        # fills up and stops every server thread at its next log line.
+        stderr=log,
     )
     try:
         wait_until_up(port, server)
@@ -244,10 +248,13 @@ def main() -> int:
     finally:
         server.terminate()
         try:
-            _out, err = server.communicate(timeout=10)
+            server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.kill()
-            _out, err = server.communicate()
+            server.wait()
+        log.seek(0)
+        err = log.read()
+        log.close()
         # waitress logs "Task queue depth is N" whenever all its threads are busy: expected under load.
         lines = [
             ln for ln in err.decode(errors="replace").splitlines() if ln.strip() and "queue depth" not in ln
