@@ -13,7 +13,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from minqing.core.errors import ServiceError
 from minqing.core.forms import StyledForm
@@ -130,16 +130,18 @@ def category_choices() -> list[tuple[str, Any]]:
 
 
 class SubmitForm(StyledForm):
-    region = forms.ChoiceField(label=_lazy("所在村（社区）"), required=False)
-    category = forms.ChoiceField(label=_lazy("诉求分类"), required=False)
+    region = forms.ChoiceField(label=gettext_lazy("所在村（社区）"), required=False)
+    category = forms.ChoiceField(label=gettext_lazy("诉求分类"), required=False)
     title = forms.CharField(
-        label=_lazy("标题"),
+        label=gettext_lazy("标题"),
         required=False,
         strip=False,
-        widget=forms.TextInput(attrs={"maxlength": TITLE_MAX, "placeholder": _lazy("一句话概括您的诉求")}),
+        widget=forms.TextInput(
+            attrs={"maxlength": TITLE_MAX, "placeholder": gettext_lazy("一句话概括您的诉求")}
+        ),
     )
     content = forms.CharField(
-        label=_lazy("内容"),
+        label=gettext_lazy("内容"),
         required=False,
         strip=False,
         widget=forms.Textarea(
@@ -147,36 +149,38 @@ class SubmitForm(StyledForm):
                 "rows": 8,
                 "maxlength": CONTENT_MAX,
                 "data-counter": "content-count",
-                "placeholder": _lazy("请写清楚：什么事、什么时候、在哪里、希望怎么解决"),
+                "placeholder": gettext_lazy("请写清楚：什么事、什么时候、在哪里、希望怎么解决"),
             }
         ),
     )
     submitter_name = forms.CharField(
-        label=_lazy("姓名"),
+        label=gettext_lazy("姓名"),
         required=False,
         widget=forms.TextInput(attrs={"maxlength": 50, "autocomplete": "name"}),
     )
-    is_anonymous = forms.BooleanField(label=_lazy("匿名反映（不留姓名）"), required=False)
+    is_anonymous = forms.BooleanField(label=gettext_lazy("匿名反映（不留姓名）"), required=False)
     submitter_phone = forms.CharField(
-        label=_lazy("手机号"),
+        label=gettext_lazy("手机号"),
         required=False,
-        help_text=_lazy("用于查询办理进展和回访，不会公开。"),
+        help_text=gettext_lazy("用于查询办理进展和回访，不会公开。"),
         widget=forms.TextInput(
             attrs={"inputmode": "tel", "autocomplete": "tel", "maxlength": 20, "type": "tel"}
         ),
     )
     address = forms.CharField(
-        label=_lazy("地点（选填）"),
+        label=gettext_lazy("地点（选填）"),
         required=False,
-        widget=forms.TextInput(attrs={"maxlength": 200, "placeholder": _lazy("如：村东头桥边")}),
+        widget=forms.TextInput(attrs={"maxlength": 200, "placeholder": gettext_lazy("如：村东头桥边")}),
     )
     attachments = MultipleFileField(
-        label=_lazy("照片或材料（选填）"),
-        help_text=_lazy("可上传图片（JPG、PNG、GIF、WebP）或 PDF，最多 %(n)d 个，每个不超过 %(mb)d MB。"),
+        label=gettext_lazy("照片或材料（选填）"),
+        help_text=gettext_lazy(
+            "可上传图片（JPG、PNG、GIF、WebP）或 PDF，最多 %(n)d 个，每个不超过 %(mb)d MB。"
+        ),
     )
     # Hidden from people by CSS (not type=hidden, which bots skip); people leave it empty.
     website = forms.CharField(
-        label=_lazy("网站"),
+        label=gettext_lazy("网站"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
@@ -231,9 +235,9 @@ class SubmitForm(StyledForm):
 
 class TrackForm(StyledForm):
     code = forms.CharField(
-        label=_lazy("查询码"),
+        label=gettext_lazy("查询码"),
         max_length=20,
-        error_messages={"required": _lazy("请填写查询码。")},
+        error_messages={"required": gettext_lazy("请填写查询码。")},
         widget=forms.TextInput(
             attrs={
                 "autocapitalize": "characters",
@@ -245,11 +249,11 @@ class TrackForm(StyledForm):
         ),
     )
     tail = forms.RegexField(
-        label=_lazy("手机号后 4 位"),
+        label=gettext_lazy("手机号后 4 位"),
         regex=r"^\s*\d{4}\s*$",
         error_messages={
-            "required": _lazy("请填写登记时所留手机号的后 4 位。"),
-            "invalid": _lazy("请填写手机号的后 4 位数字。"),
+            "required": gettext_lazy("请填写登记时所留手机号的后 4 位。"),
+            "invalid": gettext_lazy("请填写手机号的后 4 位数字。"),
         },
         widget=forms.TextInput(
             attrs={
@@ -264,13 +268,13 @@ class TrackForm(StyledForm):
 
 class RateForm(StyledForm):
     satisfaction = forms.ChoiceField(
-        label=_lazy("您对答复是否满意？"),
+        label=gettext_lazy("您对答复是否满意？"),
         choices=Satisfaction.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": _lazy("请选择满意、基本满意或不满意。")},
+        error_messages={"required": gettext_lazy("请选择满意、基本满意或不满意。")},
     )
     comment = forms.CharField(
-        label=_lazy("意见（选填）"),
+        label=gettext_lazy("意见（选填）"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
     )
@@ -280,7 +284,7 @@ class ReasonForm(StyledForm):
     """The reason for 重新办理 or 复查/复核; whether it may be asked is the service's to say."""
 
     reason = forms.CharField(
-        label=_lazy("理由"),
+        label=gettext_lazy("理由"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
     )

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from minqing.core.errors import ServiceError, ValidationError
@@ -46,6 +47,15 @@ def my_month(request: AuthedRequest) -> HttpResponse:
             "nav": _month_nav(month),
             "can_view_all": has_perm(request.user, Perm.VIEW_VISITS),
             "lead_blanks": range(month.weekday()),
+            "weekdays": [
+                pgettext("weekday", "一"),
+                pgettext("weekday", "二"),
+                pgettext("weekday", "三"),
+                pgettext("weekday", "四"),
+                pgettext("weekday", "五"),
+                pgettext("weekday", "六"),
+                pgettext("weekday", "日"),
+            ],
         },
     )
 
