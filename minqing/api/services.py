@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.validators import URLValidator, validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -346,6 +346,39 @@ def _schedule_drain() -> None:
     open311_drain.using(run_after=run_at).enqueue()
 
 
+_SUBMISSION_COLUMNS = (
+    "payload",
+    "error",
+    "api_key_id",
+    "token",
+    "device_id",
+    "account_id",
+    "media_url",
+    "created_at",
+)
+
+
+def _insert_submission(*, key: ApiKey, token: str, payload: dict[str, Any], extra: dict[str, str]) -> None:
+    """One row, as the ORM would write it. Written directly because at intake rates building the INSERT through
+    the ORM cost as much as the rest of the request: this one statement is the whole write of a POST."""
+    ops = connection.ops
+    table = ops.quote_name(Open311Submission._meta.db_table)
+    columns = ", ".join(ops.quote_name(c) for c in _SUBMISSION_COLUMNS)
+    values: list[Any] = [
+        ops.adapt_json_value(payload, None),
+        "",
+        key.pk,
+        token,
+        extra.get("device_id", ""),
+        extra.get("account_id", ""),
+        extra.get("media_url", ""),
+        ops.adapt_datetimefield_value(timezone.now()),
+    ]
+    placeholders = ", ".join(["%s"] * len(values))
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", values)
+
+
 def open311_submit(*, key: ApiKey, data: Open311Post, ip: str | None = None) -> Open311Receipt:
     """Accept a request from an Open311 client: check everything now, file it through the task worker.
 
@@ -357,13 +390,12 @@ def open311_submit(*, key: ApiKey, data: Open311Post, ip: str | None = None) -> 
     """
     _category, intake, extra = _parse_post(key, data)
     petition_services.intake_check(intake)
-    submission = Open311Submission.objects.create(
-        api_key=key, token=secrets.token_hex(12), payload=_payload(intake, ip), **extra
-    )
+    token = secrets.token_hex(12)
+    _insert_submission(key=key, token=token, payload=_payload(intake, ip), extra=extra)
     _schedule_drain()
     petition = None
     if not intake_is_queued():
-        petition = Petition.objects.filter(open311__pk=submission.pk).first()
+        petition = Petition.objects.filter(open311__token=token).first()
     if petition is not None:
         notice = _("已登记，查询码 %(code)s；将于 %(due)s 前告知是否受理。") % {
             "code": petition.tracking_code,
@@ -372,7 +404,7 @@ def open311_submit(*, key: ApiKey, data: Open311Post, ip: str | None = None) -> 
     else:
         notice = _("已收到，正在登记；请用 token 查询诉求编号。")
     return Open311Receipt(
-        petition=petition, token=submission.token, service_notice=notice, account_id=extra["account_id"]
+        petition=petition, token=token, service_notice=notice, account_id=extra["account_id"]
     )
 
 
