@@ -29,5 +29,6 @@ def test_prefix_filters_on_paths_have_the_index_each_database_needs():
     if connection.vendor == "postgresql":
         assert "varchar_pattern_ops" in found["petition_region_path_like"]
         assert "varchar_pattern_ops" in found["petition_handler_path_like"]
+        assert "INCLUDE (title, submitter_name)" in found["petition_region_text"]
     else:
-        assert "petition_region_path_like" not in found
+        assert "petition_region_path_like" not in found and "petition_region_text" not in found
