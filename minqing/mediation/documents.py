@@ -143,13 +143,7 @@ def layout(doc: AgreementText, font_path: str, font_index: int = 0) -> bytes:
     pdf.set_auto_page_break(True, margin=letters.MARGIN_BOTTOM)
     pdf.alias_nb_pages("{nb}")
     pdf.c_margin = 0
-    try:
-        pdf.add_font("cjk", fname=font_path, collection_font_number=font_index)
-    except Exception as exc:
-        raise ServiceError(
-            _("中文字体文件“%(path)s”无法读取，请管理员检查 MINQING_PDF_FONT 或重新安装字体。")
-            % {"path": font_path}
-        ) from exc
+    letters.add_cjk_font(pdf, font_path, font_index)
     pdf.add_page()
     width = pdf.epw
     body_pt, line = 14, 8.0
@@ -161,16 +155,16 @@ def layout(doc: AgreementText, font_path: str, font_index: int = 0) -> bytes:
     pdf.set_font("cjk", size=body_pt)
     wrap = letters.wrap
     for party in doc.parties:
-        letters._write_lines(pdf, wrap(party, width, pdf.get_string_width), line, "L", justify=True)
+        letters.write_lines(pdf, wrap(party, width, pdf.get_string_width), line, "L", justify=True)
     for heading, paragraphs in doc.sections:
         pdf.ln(2)
-        letters._write_lines(pdf, wrap(heading, width, pdf.get_string_width), line, "L", justify=False)
+        letters.write_lines(pdf, wrap(heading, width, pdf.get_string_width), line, "L", justify=False)
         for paragraph in paragraphs or [""]:
             lines = wrap(paragraph, width, pdf.get_string_width, indent=letters.INDENT)
-            letters._write_lines(pdf, lines, line, "L", justify=True)
+            letters.write_lines(pdf, lines, line, "L", justify=True)
     pdf.ln(2)
     for paragraph in doc.closing:
-        letters._write_lines(
+        letters.write_lines(
             pdf, wrap(paragraph, width, pdf.get_string_width, indent=letters.INDENT), line, "L", True
         )
     # The signature block, kept on one page: the parties two to a row, then the mediator on the left and the

@@ -21,7 +21,7 @@ from minqing.audit.models import Action
 from minqing.audit.services import audit_record
 from minqing.core.errors import ServiceError, ValidationError
 from minqing.core.request import AuthedRequest
-from minqing.core.views_util import apply_errors, client_ip
+from minqing.core.views_util import apply_errors, client_ip, inline_file
 from minqing.households.models import Household, Resident
 from minqing.households.selectors import household_get
 from minqing.households.selectors import search as registry_search
@@ -639,11 +639,7 @@ def agreement_scan(request: AuthedRequest, pk: int) -> FileResponse:
     a = d.agreements.order_by("-reached_on", "-id").first()
     if a is None or not a.scan:
         raise Http404
-    response = FileResponse(a.scan.open("rb"), content_type=a.scan_content_type)
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-    return response
+    return inline_file(a.scan, a.scan_content_type)
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -703,7 +703,7 @@ def _pdf_class() -> type:
     return LetterPDF
 
 
-def _write_lines(pdf: Any, lines: list[str], height: float, align: str, justify: bool) -> None:
+def write_lines(pdf: Any, lines: list[str], height: float, align: str, justify: bool) -> None:
     """One cell per line (fpdf2 breaks the page before a line that does not fit). Full lines of a paragraph
     are justified by spreading the leftover space between the characters, as Chinese typesetting does."""
     from fpdf.enums import XPos, YPos
@@ -721,6 +721,18 @@ def _write_lines(pdf: Any, lines: list[str], height: float, align: str, justify:
     pdf.set_char_spacing(0)
 
 
+def add_cjk_font(pdf: Any, font_path: str, font_index: int = 0) -> None:
+    """Register the CJK font as "cjk" on a document; a damaged or unsupported font file is a clear error."""
+    try:
+        pdf.add_font("cjk", fname=font_path, collection_font_number=font_index)
+    except Exception as exc:
+        logger.exception("Cannot load the PDF font %s", font_path)
+        raise ServiceError(
+            _("中文字体文件“%(path)s”无法读取，请管理员检查 MINQING_PDF_FONT 或重新安装字体。")
+            % {"path": font_path}
+        ) from exc
+
+
 def layout(letter: Letter, font_path: str, font_index: int = 0) -> bytes:
     from fpdf.enums import XPos, YPos
 
@@ -732,25 +744,18 @@ def layout(letter: Letter, font_path: str, font_index: int = 0) -> bytes:
     pdf.set_auto_page_break(True, margin=MARGIN_BOTTOM)
     pdf.alias_nb_pages("{nb}")
     pdf.c_margin = 0  # text starts exactly at the margins
-    try:
-        pdf.add_font("cjk", fname=font_path, collection_font_number=font_index)
-    except Exception as exc:  # a damaged or unsupported font file
-        logger.exception("Cannot load the PDF font %s", font_path)
-        raise ServiceError(
-            _("中文字体文件“%(path)s”无法读取，请管理员检查 MINQING_PDF_FONT 或重新安装字体。")
-            % {"path": font_path}
-        ) from exc
+    add_cjk_font(pdf, font_path, font_index)
     pdf.add_page()
     width = pdf.epw
 
     pdf.set_font("cjk", size=TITLE_PT)
-    _write_lines(pdf, wrap(letter.title, width, pdf.get_string_width), 12, "C", justify=False)
+    write_lines(pdf, wrap(letter.title, width, pdf.get_string_width), 12, "C", justify=False)
     pdf.ln(8)
     pdf.set_font("cjk", size=BODY_PT)
-    _write_lines(pdf, wrap(letter.addressee, width, pdf.get_string_width), LINE_MM, "L", justify=True)
+    write_lines(pdf, wrap(letter.addressee, width, pdf.get_string_width), LINE_MM, "L", justify=True)
     for paragraph in letter.paragraphs:
         lines = wrap(paragraph, width, pdf.get_string_width, indent=INDENT)
-        _write_lines(pdf, lines, LINE_MM, "L", justify=True)
+        write_lines(pdf, lines, LINE_MM, "L", justify=True)
 
     # Issuer and date on the right, the date under the issuer's centre, kept together on one page with room
     # above for the seal.

@@ -24,7 +24,7 @@ from minqing.accounts.models import User
 from minqing.core.errors import ServiceError
 from minqing.core.paging import capped_page
 from minqing.core.request import AuthedRequest
-from minqing.core.views_util import apply_errors, client_ip
+from minqing.core.views_util import apply_errors, client_ip, inline_file
 from minqing.households.models import Household
 from minqing.households.selectors import household_by_code
 from minqing.regions.models import Level, Region, subtree_q
@@ -646,12 +646,8 @@ def attachment_download(request: AuthedRequest, pk: int, attachment_id: int) -> 
     attachment = p.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
     # Images and PDFs open in the browser; nothing else is ever stored (files.check_upload).
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-    return response
+    return inline_file(attachment.file, attachment.content_type)
 
 
 @login_required

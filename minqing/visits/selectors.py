@@ -18,7 +18,7 @@ from minqing.accounts.models import RoleAssignment, User
 from minqing.accounts.roles import Role
 from minqing.households.models import Household, HouseholdStatus
 from minqing.regions.models import Level, Region, subtree_q
-from minqing.regions.scoping import Perm, can_see_path, get_for_actor, region_q, scope
+from minqing.regions.scoping import Perm, can_see_path, get_for_actor, has_perm, region_q, scope
 
 from .models import Attendance, Course, Metric, Period, QuotaRule, Topic, Visit, VisitHousehold
 
@@ -86,12 +86,43 @@ def region_for_actor(actor: User, code: str | None, perm: Perm = Perm.VIEW_VISIT
     return region
 
 
+def townships_and_wider(actor: User, perm: Perm, limit: int = 500) -> list[Region]:
+    """The townships (and counties) under the actor's regions for `perm`: what region switchers offer."""
+    from minqing.regions.scoping import regions_with
+
+    paths = regions_with(actor, perm)
+    if not paths:
+        return []
+    q = Q()
+    for p in paths:
+        q |= subtree_q(p, "path")
+    return list(Region.objects.filter(q, level__lte=Level.TOWNSHIP).order_by("path")[:limit])
+
+
 def villages_for_logging(actor: User) -> list[Region]:
     return list(
         scope(Region.objects.filter(level=Level.VILLAGE, is_active=True), actor, Perm.LOG_VISITS, "path")
         .select_related("parent")
         .order_by("path")
     )
+
+
+def households_to_pick(actor: User, village_id: str, q: str, limit: int = 20) -> list[Household]:
+    """Households of one village the actor logs visits in, matching a name, pinyin initials or code prefix;
+    nothing for a village outside the actor's own."""
+    village = Region.objects.filter(
+        pk=int(village_id) if village_id.isdigit() else 0, level=Level.VILLAGE
+    ).first()
+    if village is None or not has_perm(actor, Perm.LOG_VISITS, village.path):
+        return []
+    qs = scope(Household.objects.filter(subtree_q(village.path)), actor)
+    if q:
+        from minqing.households.selectors import search
+
+        found = search(actor, q, limit=50)
+        ids = {h.pk for h in found.households} | {r.household_id for r in found.residents if r.household_id}
+        qs = qs.filter(Q(pk__in=ids) | Q(head_name__startswith=q) | Q(code__startswith=q))
+    return list(qs.order_by("code").prefetch_related("tags")[:limit])
 
 
 def staff_in(path: str) -> list[User]:

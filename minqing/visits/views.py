@@ -5,8 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,11 +15,10 @@ from django.views.decorators.http import require_POST
 
 from minqing.core.errors import ServiceError, ValidationError
 from minqing.core.request import AuthedRequest
-from minqing.core.views_util import apply_errors
-from minqing.households.selectors import households_visible
+from minqing.core.views_util import apply_errors, inline_file
 from minqing.petitions.files import check_upload
-from minqing.regions.models import Level, Region, subtree_q
-from minqing.regions.scoping import Perm, has_perm, regions_with, require
+from minqing.regions.models import Region
+from minqing.regions.scoping import Perm, has_perm, require
 
 from . import selectors, services
 from .forms import CourseForm, PetitionFindingForm, QuotaRuleForm, VisitForm
@@ -115,18 +113,9 @@ def visit_new(request: AuthedRequest) -> HttpResponse:
 def household_pick(request: AuthedRequest) -> JsonResponse:
     """Households of one village matching a name, pinyin initials or code, for the visit form's picker."""
     require(request.user, Perm.LOG_VISITS)
-    village = Region.objects.filter(pk=request.GET.get("village") or 0, level=Level.VILLAGE).first()
-    if village is None or not has_perm(request.user, Perm.LOG_VISITS, village.path):
-        return JsonResponse({"results": []})
-    q = request.GET.get("q", "").strip()[:30]
-    qs = households_visible(request.user).filter(subtree_q(village.path))
-    if q:
-        from minqing.households.selectors import search
-
-        found = search(request.user, q, limit=50)
-        ids = {h.pk for h in found.households} | {r.household_id for r in found.residents if r.household_id}
-        qs = qs.filter(Q(pk__in=ids) | Q(head_name__startswith=q) | Q(code__startswith=q))
-    rows = qs.order_by("code").prefetch_related("tags")[:20]
+    rows = selectors.households_to_pick(
+        request.user, request.GET.get("village", ""), request.GET.get("q", "").strip()[:30]
+    )
     return JsonResponse(
         {
             "results": [
@@ -157,6 +146,16 @@ def visit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "dispute_url": f"{reverse('mediation:new')}?visit={visit.pk}",
         },
     )
+
+
+@login_required
+def visit_photo(request: AuthedRequest, pk: int, photo_id: int) -> FileResponse:
+    """A photo of a diary entry, to those who may see the entry (404 otherwise, like the entry)."""
+    visit = selectors.visit_get(request.user, pk)
+    photo = visit.photos.filter(pk=photo_id).first()
+    if photo is None:
+        raise Http404
+    return inline_file(photo.file, photo.content_type)
 
 
 def _finding_form(visit: Visit, data: Any) -> PetitionFindingForm:
@@ -214,14 +213,7 @@ def _region(request: AuthedRequest) -> Region:
 
 
 def _region_choices(request: AuthedRequest) -> list[Region]:
-    """The townships (and wider regions) the actor may look at, for the region switcher."""
-    paths = regions_with(request.user, Perm.VIEW_VISITS)
-    q = subtree_q(paths[0], "path") if paths else None
-    if q is None:
-        return []
-    for p in paths[1:]:
-        q |= subtree_q(p, "path")
-    return list(Region.objects.filter(q, level__lte=Level.TOWNSHIP).order_by("path")[:200])
+    return selectors.townships_and_wider(request.user, Perm.VIEW_VISITS)
 
 
 @login_required
@@ -295,13 +287,7 @@ def rules(request: AuthedRequest) -> HttpResponse:
 
 
 def _manage_regions(request: AuthedRequest) -> list[Region]:
-    paths = regions_with(request.user, Perm.MANAGE_QUOTAS)
-    if not paths:
-        return []
-    q = subtree_q(paths[0], "path")
-    for p in paths[1:]:
-        q |= subtree_q(p, "path")
-    return list(Region.objects.filter(q, level__lte=Level.TOWNSHIP).order_by("path"))
+    return selectors.townships_and_wider(request.user, Perm.MANAGE_QUOTAS)
 
 
 @login_required

@@ -1,5 +1,7 @@
 import datetime
 import secrets
+import time
+from collections.abc import Callable
 
 from minqing.accounts.models import User
 from minqing.core.tests.factories import HouseholdFactory
@@ -39,3 +41,13 @@ def log(
             household_ids=[h.pk for h in households],
         ),
     )
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 15.0) -> bool:
+    """Poll the database from a browser test until the page's script has done its work."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False

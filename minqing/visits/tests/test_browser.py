@@ -6,29 +6,12 @@ import time
 import pytest
 
 from minqing.core.tests.browser import shot
+from minqing.households.tests.test_browser import login
 from minqing.visits.models import Visit
 
-from .helpers import household
+from .helpers import household, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-PASSWORD = "Minqing-Test-2026"
-
-
-def login(page, username: str) -> None:
-    page.goto(page.base_url + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(page.base_url + "/")
-
-
-def _wait_for(predicate, timeout: float = 15.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_a_draft_survives_a_reload_and_an_offline_visit_is_sent_once_when_back_online(
@@ -57,7 +40,7 @@ def test_a_draft_survives_a_reload_and_an_offline_visit_is_sent_once_when_back_o
     shot(page, "visit-queued")
 
     page.context.set_offline(False)
-    assert _wait_for(lambda: Visit.objects.count() == 1), "the queued visit was not sent when back online"
+    assert wait_for(lambda: Visit.objects.count() == 1), "the queued visit was not sent when back online"
     page.wait_for_selector("#visit-queue.d-none", state="attached")
     # Another "online" (a second tab, a flapping connection) sends nothing more.
     page.evaluate("window.dispatchEvent(new Event('online'))")

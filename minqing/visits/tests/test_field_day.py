@@ -5,7 +5,6 @@ longer shows the visited households. Screenshots: test-output/screenshots/field-
 
 import datetime
 import re
-import time
 
 import pytest
 from django.core.cache import cache
@@ -19,6 +18,8 @@ from minqing.mediation.models import Dispute, DisputeStatus, Side
 from minqing.visits.models import Metric, Period, Visit, VisitFinding
 from minqing.visits.services import quota_rule_save
 
+from .helpers import wait_for
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 NAMES = ("王建军", "李德胜", "赵春华", "孙秀兰", "周大山")
@@ -29,15 +30,6 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-def _wait_for(predicate, timeout: float = 15.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def _open(page, step: str) -> None:
@@ -86,7 +78,7 @@ def test_a_two_day_stay_a_feud_found_mediated_and_the_month_and_coverage_show_it
     shot(page, "field-day-queued")
     assert Visit.objects.count() == 0
     page.context.set_offline(False)
-    assert _wait_for(lambda: Visit.objects.count() == 1)
+    assert wait_for(lambda: Visit.objects.count() == 1)
     visit = Visit.objects.get()
     assert (visit.days, visit.nights, visit.households.count()) == (2, 1, 5)
 

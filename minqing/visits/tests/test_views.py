@@ -186,3 +186,23 @@ def test_the_home_page_shows_the_cadres_month_and_high_risk_disputes(client, tre
     assert 'id="home-disputes"' in page and d.title in page
     client.force_login(people.outsider)
     assert d.title not in client.get("/").content.decode()
+
+
+def test_a_photo_is_shown_to_those_who_see_the_entry_and_to_no_one_else(client, tree, people):
+    client.force_login(people.cadre)
+    client.post(reverse("visits:new"), {**_form(tree.zhangzhuang), "photos": _jpeg()}, **JSON)
+    v = Visit.objects.get()
+    url = reverse("visits:photo", args=[v.pk, v.photos.get().pk])
+    assert url in client.get(reverse("visits:detail", args=[v.pk])).content.decode()
+    r = client.get(url)
+    assert (
+        r.status_code == 200
+        and r["Content-Type"] == "image/jpeg"
+        and r["X-Content-Type-Options"] == "nosniff"
+    )
+    client.force_login(people.leader)
+    assert client.get(url).status_code == 200
+    client.force_login(people.outsider)
+    assert client.get(url).status_code == 404
+    client.force_login(people.cadre)
+    assert client.get(reverse("visits:photo", args=[v.pk, 999999])).status_code == 404
