@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from minqing.accounts.models import User
+from minqing.households.models import Household
 from minqing.regions.scoping import WIDE_PATH_DIGITS, Perm, has_perm, regions_with, scope_petitions
 from minqing.workcal.selectors import work_calendar
 
@@ -29,6 +30,40 @@ SOON_WORKING_DAYS = 3
 
 def visible(actor: User, *, for_sorted_page: bool = False) -> QuerySet[Petition]:
     return scope_petitions(Petition.objects.all(), actor, for_sorted_page=for_sorted_page)
+
+
+def similar_recent(
+    actor: User,
+    *,
+    region_path: str,
+    category: Category | None,
+    phone: str = "",
+    household: Household | None = None,
+    days: int = 90,
+) -> list[Petition]:
+    """The hint shown at intake, among the requests the actor may see: recent requests from the same phone or
+    household, then recent requests on the same matter (category) in the same village. At most 20."""
+    since = timezone.localdate() - datetime.timedelta(days=days)
+    found: list[Petition] = []
+    base = (
+        visible(actor)
+        .filter(registered_on__gte=since, merged_into__isnull=True)
+        .select_related("category")
+        .order_by("-registered_on", "-id")
+    )
+    if phone or household is not None:
+        who = Q()
+        if phone:
+            who |= Q(submitter_phone=phone)
+        if household is not None:
+            who |= Q(household=household)
+        found.extend(base.filter(who)[:10])
+    if category is not None and region_path:
+        seen = {p.pk for p in found}
+        found.extend(
+            p for p in base.filter(region_path=region_path, category=category)[:10] if p.pk not in seen
+        )
+    return found
 
 
 def visible_by_code(actor: User, code: str) -> Petition | None:

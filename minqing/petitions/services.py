@@ -69,6 +69,10 @@ from .models import (
 
 TITLE_MAX = 100
 CONTENT_MAX = 10_000
+# Choices' .values builds a new list on every call; intake checks these on every submission.
+CHANNELS = frozenset(Channel.values)
+URGENCIES = frozenset(Urgency.values)
+LEVELS = frozenset(HandlingLevel.values)
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone without mistakes
 TRACKING_LENGTH = 10
 # Channels where the person chose where to go; filing such a matter above its proper level is 越级.
@@ -330,7 +334,7 @@ def _clean_intake(data: Intake, *, public: bool) -> dict[str, list[str]]:
             _("诉求内容最多 %(n)d 个字，现有 %(m)d 个字；较长的材料请作为附件上传。")
             % {"n": CONTENT_MAX, "m": len(data.content)},
         )
-    if data.channel not in Channel.values:
+    if data.channel not in CHANNELS:
         err("channel", _("请选择来源渠道。"))
     if data.category is None or not data.category.is_active:
         err("category", _("请选择诉求分类。"))
@@ -340,7 +344,7 @@ def _clean_intake(data: Intake, *, public: bool) -> dict[str, list[str]]:
         err("region", _("请选择所在村（社区）。"))
     elif data.region.level < RegionLevel.TOWNSHIP:
         err("region", _("请选择到乡镇或村（社区）。"))
-    if data.urgency not in Urgency.values:
+    if data.urgency not in URGENCIES:
         err("urgency", _("紧急程度不正确。"))
     if len(data.submitter_name) > 50:
         err("submitter_name", _("姓名过长。"))
@@ -375,7 +379,7 @@ def _clean_intake(data: Intake, *, public: bool) -> dict[str, list[str]]:
     for name, value, low, high in (("lat", data.lat, -90, 90), ("long", data.long, -180, 180)):
         if value is not None and not (low <= value <= high):
             err(name, _("坐标超出范围。"))
-    if data.level and data.level not in HandlingLevel.values:
+    if data.level and data.level not in LEVELS:
         err("level", _("办理层级不正确。"))
     from django.conf import settings
 
@@ -419,42 +423,6 @@ def _intake_level(actor: User | None, region: Region) -> str:
     if longest >= PATH_DIGITS[RegionLevel.TOWNSHIP]:
         return HandlingLevel.TOWNSHIP
     return HandlingLevel.COUNTY
-
-
-def similar_recent(
-    *,
-    region_path: str,
-    category: Category | None,
-    phone: str = "",
-    household: Household | None = None,
-    days: int = 90,
-) -> list[Petition]:
-    """Recent requests from the same person or household, then on the same matter in the same village: the hint
-    shown at intake and the basis of 重复访."""
-    since = _today() - datetime.timedelta(days=days)
-    found: list[Petition] = []
-    base = Petition.objects.filter(registered_on__gte=since, merged_into__isnull=True).select_related(
-        "category"
-    )
-    if phone or household is not None:
-        from django.db.models import Q
-
-        who = Q()
-        if phone:
-            who |= Q(submitter_phone=phone)
-        if household is not None:
-            who |= Q(household=household)
-        found.extend(base.filter(who).order_by("-registered_on", "-id")[:10])
-    if category is not None and region_path:
-        seen = {p.pk for p in found}
-        found.extend(
-            p
-            for p in base.filter(region_path=region_path, category=category).order_by(
-                "-registered_on", "-id"
-            )[:10]
-            if p.pk not in seen
-        )
-    return found
 
 
 def _earlier_same_matter(p: Petition, *, since: datetime.date) -> tuple[int, str] | None:

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from minqing.accounts.models import User
 from minqing.core.errors import ServiceError
@@ -291,39 +291,34 @@ def petition_intake(request: AuthedRequest) -> HttpResponse:
     return render(request, "petitions/intake.html", {"form": form, "household": household})
 
 
+# What the similar-requests hint reads of a typed text: a request's title and content fit; a pasted book is cut.
+_HINT_TEXT_MAX = services.CONTENT_MAX + services.TITLE_MAX
+
+
 @login_required
+@require_http_methods(["GET", "POST"])
 def petition_similar(request: AuthedRequest) -> HttpResponse:
-    """The hint at intake: recent requests from the same phone or on the same matter in the same village."""
+    """The hint at intake: recent requests from the same phone or on the same matter in the same village, and
+    requests whose text is nearly the same. POST from the form (a long text does not fit in a URL); GET too."""
     if not _can_view(request.user):
         raise PermissionDenied
-    region_id = _int(request.GET.get("region"))
-    category_id = _int(request.GET.get("category"))
+    data = request.POST if request.method == "POST" else request.GET
+    region_id = _int(data.get("region"))
+    category_id = _int(data.get("category"))
     region = Region.objects.filter(pk=region_id).first() if region_id else None
     category = Category.objects.filter(pk=category_id).first() if category_id else None
-    phone = "".join(ch for ch in request.GET.get("submitter_phone", "") if ch.isdigit())[:11]
+    phone = "".join(ch for ch in data.get("submitter_phone", "") if ch.isdigit())[:11]
     found: list[Petition] = []
     if region is not None and (category is not None or len(phone) == 11):
-        visible_ids = set(
-            selectors.visible(request.user)
-            .filter(
-                pk__in=[
-                    p.pk
-                    for p in services.similar_recent(region_path=region.path, category=category, phone=phone)
-                ]
-            )
-            .values_list("pk", flat=True)
+        found = selectors.similar_recent(
+            request.user, region_path=region.path, category=category, phone=phone
         )
-        found = [
-            p
-            for p in services.similar_recent(region_path=region.path, category=category, phone=phone)
-            if p.pk in visible_ids
-        ]
     from minqing.hotspots.selectors import similar_text
 
     text_hits = similar_text(
         request.user,
-        title=request.GET.get("title", ""),
-        content=request.GET.get("content", ""),
+        title=data.get("title", "")[:_HINT_TEXT_MAX],
+        content=data.get("content", "")[:_HINT_TEXT_MAX],
         region_path=region.path if region is not None else "",
     )
     return render(request, "petitions/_similar.html", {"found": found[:8], "text_hits": text_hits})

@@ -198,6 +198,26 @@ def test_similar_hint_lists_recent_requests_from_the_same_phone(client, tree, pe
     assert p.title not in r.content.decode()
 
 
+def test_similar_hint_takes_a_long_text_by_post_and_finds_the_same_text(client, tree, people):
+    # Longer than a URL may be behind common proxies (8 KB): the form posts what was typed.
+    text = "村东头的排水沟堵塞多年，雨季积水倒灌进院子，老人孩子出行不便，希望尽快清淤修复。" * 120
+    assert len(text.encode()) > 8192
+    earlier = register(None, tree.zhangzhuang, title="排水沟堵塞", content=text)
+    client.force_login(people.cadre)
+    r = client.post(
+        reverse("petitions:similar"),
+        {"region": tree.zhangzhuang.pk, "title": "排水沟堵塞", "content": text},
+    )
+    assert r.status_code == 200
+    assert earlier.tracking_code in r.content.decode() or earlier.title in r.content.decode()
+    client.force_login(people.outsider)
+    r = client.post(
+        reverse("petitions:similar"),
+        {"region": tree.zhangzhuang.pk, "title": "排水沟堵塞", "content": text},
+    )
+    assert earlier.title not in r.content.decode()
+
+
 def test_linking_a_repeat_by_tracking_code_from_the_request_page(client, tree, people):
     first = register(None, tree.zhangzhuang, title="第一次反映")
     second = register(None, tree.zhangzhuang, title="换个号码再反映", submitter_phone="13900009999")
