@@ -1,17 +1,18 @@
 """Open311 intake throughput against a real WSGI server, compared with a hello-world view.
 
-Starts waitress in a subprocess on a free port with the project settings (DEBUG off) and a scratch SQLite
-database under var/bench-intake (migrated, with one township of 20 villages and an Open311 key), then runs N
-client threads, each on one keep-alive connection, for a fixed time:
+Starts waitress in a subprocess on a free port with the project settings (DEBUG off) and a scratch database
+(SQLite under var/bench-intake, or with --postgres a fresh PostgreSQL database), migrated, with one township of
+20 villages and an Open311 key; then runs N client threads, each on one keep-alive connection, for a fixed time:
 
 1. GET /api/ping — a plain Django view through the same middleware: the ceiling of this server and machine;
-2. POST /open311/v2/requests.json — a form-encoded GeoReport request filed through petition_register.
+2. POST /open311/v2/requests.json — a form-encoded GeoReport request, checked in full and queued for the task
+   worker as one row (the worker files it through petition_register; no worker runs here).
 
 The two alternate in short phases (ROUNDS pairs of SECONDS each), so that a machine whose speed drifts (shared
 vCPUs) slows both alike. Prints each round's requests/s and ratio, and the median ratio (goal: intake at least
 half the hello-world rate).
 
-    .venv/bin/python bench/bench_intake.py [--seconds 3] [--rounds 7] [--clients 4] [--threads 4]
+    .venv/bin/python bench/bench_intake.py [--seconds 3] [--rounds 7] [--clients 4] [--threads 4] [--postgres]
 """
 
 import argparse
@@ -53,12 +54,27 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+PG_DB = "minqing_bench_intake"
+DATABASE_URL = f"sqlite:///{SCRATCH / 'bench.sqlite3'}"
+
+
+def use_postgres() -> None:
+    """A fresh scratch database on the local PostgreSQL server."""
+    global DATABASE_URL
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        conn.execute(f"drop database if exists {PG_DB} with (force)")
+        conn.execute(f"create database {PG_DB}")
+    DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
+
+
 def environment() -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "config.settings.base",
-            "DATABASE_URL": f"sqlite:///{SCRATCH / 'bench.sqlite3'}",
+            "DATABASE_URL": DATABASE_URL,
             "MINQING_VAR_DIR": str(SCRATCH),
             "MINQING_DEBUG": "0",
             "MINQING_LOG_LEVEL": "ERROR",
@@ -223,7 +239,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7, help="ping/POST phase pairs, alternating")
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4, help="waitress threads (its default, as deployed)")
+    parser.add_argument("--postgres", action="store_true", help=f"postgres://postgres@127.0.0.1:5432/{PG_DB}")
     args = parser.parse_args()
+    if args.postgres:
+        use_postgres()
 
     print(f"machine: {machine()}")
     raw_key, villages = prepare()

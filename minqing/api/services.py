@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 from minqing.accounts.models import User
 from minqing.audit.models import Action
 from minqing.audit.services import audit_record, snapshot
-from minqing.core.db import one_writer
 from minqing.core.errors import ConflictError, ValidationError
 from minqing.petitions import services as petition_services
 from minqing.petitions.models import Category, Channel, Department, Petition
@@ -384,7 +383,7 @@ def _insert_submission(*, key: ApiKey, token: str, payload: dict[str, Any], extr
         extra.get("media_url", ""),
         ops.adapt_datetimefield_value(timezone.now()),
     ]
-    with one_writer(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_insert_sql(connection.vendor), values)
 
 
