@@ -1,9 +1,13 @@
 """Reads of the text-intelligence app."""
 
+import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from minqing.core.ttl import ttl_cache
 
 from .models import ModelKind, SuggestionLog, TextModel
 
@@ -61,7 +65,8 @@ def category_suggestions(title: str, content: str, k: int = 3) -> tuple[int | No
     """(model version, suggestions mapped to this deployment's categories); (None, []) when suggestions are off.
 
     A label maps to a category of the deployment; when that category has children, the leaf whose keywords occur
-    most in the text is proposed (the first leaf when none does), because requests are filed under leaves.
+    most in the text is proposed, because requests are filed under leaves. When no leaf's keywords occur, the leaf
+    most requests were filed under lately is proposed (rather than whichever comes first in the tree).
     """
     from minqing.petitions.models import Category
     from minqing.petitions.selectors import categories_tree
@@ -85,9 +90,25 @@ def category_suggestions(title: str, content: str, k: int = 3) -> tuple[int | No
         leaf = cat
         if kids:
             hits = [sum(text.count(w) for w in kid.keywords.split() if w) for kid in kids]
-            leaf = kids[max(range(len(kids)), key=lambda i: (hits[i], -i))]
+            usage = leaf_usage() if not any(hits) else {}
+            leaf = kids[max(range(len(kids)), key=lambda i: (hits[i], usage.get(kids[i].pk, 0), -i))]
         out.append(CategorySuggestion(s.label, s.confidence, cat, leaf))
     return version[1], out
+
+
+@ttl_cache(600)
+def leaf_usage(days: int = 180) -> dict[int, int]:
+    """Requests registered per category over the last `days` (a per-process count, kept 10 minutes)."""
+    from minqing.petitions.models import Petition
+
+    since = timezone.localdate() - datetime.timedelta(days=days)
+    rows = (
+        Petition.objects.filter(registered_on__gte=since)
+        .order_by()
+        .values_list("category_id")
+        .annotate(n=Count("id"))
+    )
+    return {category_id: n for category_id, n in rows if category_id is not None}
 
 
 def suggested_service_code(description: str) -> str:

@@ -36,6 +36,26 @@ def test_training_stores_an_active_version_mapped_to_seeded_categories_with_an_a
     assert found[0].leaf.code == "huanbao-pollution"  # its keywords (排污) occur in the text
 
 
+def test_without_a_keyword_the_proposed_leaf_is_the_one_most_requests_were_filed_under(tree, people):
+    services.textmodel_train(actor=None, dataset=synthetic(), with_metrics=False)
+    text = (
+        "关于小区物业的问题",
+        "我们这里小区物业，还有违章建筑，请领导重视。",
+    )  # no 城乡建设 leaf's keyword
+    _v, found = selectors.category_suggestions(*text)
+    assert (
+        found[0].category.name == "城乡建设" and found[0].leaf.code == "chengxiang-road"
+    )  # first in the tree
+    for i in range(3):
+        register(people.officer, tree.zhangzhuang, category=category("chengxiang-housing"), title=f"住房{i}")
+    selectors.leaf_usage.cache_clear()
+    _v, found = selectors.category_suggestions(*text)
+    assert found[0].leaf.code == "chengxiang-housing"
+    # A keyword in the text still decides over what is common.
+    _v, found = selectors.category_suggestions("关于小区物业的问题", "小区物业不管，门前道路破损。")
+    assert found[0].leaf.code == "chengxiang-road"
+
+
 def test_a_new_version_replaces_the_active_one_and_an_earlier_one_can_be_switched_back(people):
     first = services.textmodel_train(actor=None, dataset=synthetic(), with_metrics=False).model
     second = services.textmodel_train(actor=None, dataset=synthetic(seed=9), with_metrics=False).model
