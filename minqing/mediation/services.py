@@ -1288,6 +1288,11 @@ def campaign_village_report(
         raise ServiceError(_("该村不在这次大排查的范围内。"))
     if campaign.status != CampaignStatus.OPEN:
         raise ServiceError(_("这次大排查已结束。"))
+    if timezone.localdate() < campaign.starts_on:
+        # A report is what the village found while screening; before the campaign starts there is none yet.
+        raise ServiceError(
+            _("这次大排查 %(d)s 开始，请届时排查后再报告。") % {"d": f"{campaign.starts_on:%Y-%m-%d}"}
+        )
     errors: dict[str, list[str]] = {}
     if outcome not in (VillageOutcome.NONE_FOUND, VillageOutcome.FOUND):
         errors["outcome"] = [_("请选择排查结果。")]

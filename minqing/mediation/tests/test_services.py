@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from minqing.audit.models import AuditEntry
 from minqing.core.errors import ServiceError, ValidationError
@@ -485,6 +486,22 @@ def test_a_village_with_disputes_cannot_report_nothing_found(tree, people):
             outcome=VillageOutcome.NONE_FOUND,
             checked_items=c.checklist,
         )
+
+
+def test_a_village_cannot_report_before_the_campaign_starts(tree, people):
+    starts = timezone.localdate() + datetime.timedelta(days=3)
+    c = services.campaign_create(
+        actor=people.officer, region=tree.township, title="节前大排查", starts_on=starts, ends_on=starts
+    )
+    with pytest.raises(ServiceError, match="开始"):
+        services.campaign_village_report(
+            actor=people.cadre,
+            campaign=c,
+            village=tree.zhangzhuang,
+            outcome=VillageOutcome.NONE_FOUND,
+            checked_items=c.checklist,
+        )
+    assert CampaignVillage.objects.get(campaign=c, village=tree.zhangzhuang).outcome == VillageOutcome.PENDING
 
 
 def test_a_cadre_cannot_report_for_another_village(tree, people):
