@@ -17,6 +17,11 @@ PASSWORD = "Minqing-Test-2026"
 
 
 def login(page, username: str) -> None:
+    """Log in as `username`, whoever was logged in before. The current page is left first: a request it fired on
+    load (htmx) may still be answered, and as sessions are saved on every request its Set-Cookie would log the
+    previous user back in after the cookies were cleared — the login page then redirects them home."""
+    page.goto("about:blank")
+    page.context.clear_cookies()
     page.goto(page.base_url + "/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
