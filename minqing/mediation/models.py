@@ -11,6 +11,7 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from minqing.core.models import TimeStampedModel
@@ -516,7 +517,9 @@ class DisputeEvent(models.Model):
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=12, choices=EventKind.choices)
-    at = models.DateTimeField()
+    at = models.DateTimeField()  # when it was recorded
+    # The day the step took place, where the step has a date of its own (a session's, an agreement's …).
+    happened_on = models.DateField(null=True, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -528,3 +531,8 @@ class DisputeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dispute_id} {self.kind}"
+
+    @property
+    def recorded_later(self) -> bool:
+        """Was the step written up on a later day than it took place?"""
+        return self.happened_on is not None and self.happened_on != timezone.localdate(self.at)

@@ -109,9 +109,19 @@ def _actor_name(actor: User | None) -> str:
     return actor.display_name or actor.username
 
 
-def _event(d: Dispute, kind: str, actor: User | None, note: str = "") -> DisputeEvent:
+def _event(
+    d: Dispute, kind: str, actor: User | None, note: str = "", *, on: datetime.date | None = None
+) -> DisputeEvent:
+    """A timeline entry, stamped with the time it is recorded; `on` is the day the step itself took place when
+    that is a date of its own (a session held last week and written up today)."""
     return DisputeEvent.objects.create(
-        dispute=d, kind=kind, at=timezone.now(), actor=actor, actor_name=_actor_name(actor), note=note
+        dispute=d,
+        kind=kind,
+        at=timezone.now(),
+        happened_on=on,
+        actor=actor,
+        actor_name=_actor_name(actor),
+        note=note,
     )
 
 
@@ -436,7 +446,7 @@ def dispute_create(*, actor: User, data: DisputeData, petition: Petition | None 
         _add_party(d, p)
     _link_feuds(actor, d)
     note = _("来自诉求 %(code)s") % {"code": petition.tracking_code} if petition is not None else ""
-    _event(d, EventKind.RECORDED, actor, note)
+    _event(d, EventKind.RECORDED, actor, note, on=data.found_on)
     if data.campaign is not None:
         _mark_village_found(actor, data.campaign, region)
     _audit(actor, d, None, _("登记矛盾纠纷"))
@@ -559,7 +569,7 @@ def dispute_close(*, actor: User, dispute: Dispute, version: int | None, outcome
     _save(d)
     if outcome == DisputeStatus.RESOLVED:
         _settle_feuds(actor, d, FeudStatus.RESOLVED)
-    _event(d, EventKind.CLOSED, actor, f"{DisputeStatus(outcome).label}：{note}")
+    _event(d, EventKind.CLOSED, actor, f"{DisputeStatus(outcome).label}：{note}", on=d.closed_on)
     _audit(actor, d, before, _("办结矛盾纠纷"))
     return d
 
@@ -731,6 +741,7 @@ def mediation_start(
         actor,
         _("第%(n)d次调解，%(mode)s；调解员：%(who)s")
         % {"n": number, "mode": StartMode(mode).label, "who": "、".join(_actor_name(u) for u in mediators)},
+        on=started_on,
     )
     _audit(actor, m, None, _("启动调解"))
     _audit(actor, d, before, _("启动调解"))
@@ -765,7 +776,13 @@ def mediation_refuse(
     m.save()
     d.status = DisputeStatus.ENDED
     _save(d)
-    _event(d, EventKind.REFUSED, actor, f"{party.name}：{note.strip()}" if note.strip() else party.name)
+    _event(
+        d,
+        EventKind.REFUSED,
+        actor,
+        f"{party.name}：{note.strip()}" if note.strip() else party.name,
+        on=refused_on,
+    )
     _audit(actor, m, before, _("当事人拒绝调解"))
     return r
 
@@ -801,7 +818,7 @@ def session_record(
         recorded_by=actor,
     )
     _save(d)
-    _event(d, EventKind.SESSION, actor, minutes[:200])
+    _event(d, EventKind.SESSION, actor, minutes[:200], on=held_on)
     audit_record(actor=actor, action=Action.CREATE, obj=s, after=_snap(s), note=_("调解笔录"))
     return s
 
@@ -840,6 +857,7 @@ def mediation_end(
         EventKind.ENDED,
         actor,
         _("%(reason)s；已告知：%(routes)s") % {"reason": reason, "routes": routes_told},
+        on=ended_on,
     )
     _audit(actor, m, before, _("终止调解"))
     return m
@@ -932,9 +950,9 @@ def agreement_record(*, actor: User, dispute: Dispute, data: AgreementData) -> A
     m.save()
     d.status = DisputeStatus.AGREED
     _save(d)
-    _event(d, EventKind.AGREED, actor, f"{a.get_form_display()} {a.number}")
+    _event(d, EventKind.AGREED, actor, f"{a.get_form_display()} {a.number}", on=a.reached_on)
     if not written:
-        _event(d, EventKind.EFFECTIVE, actor, _("口头协议自达成之日起生效。"))
+        _event(d, EventKind.EFFECTIVE, actor, _("口头协议自达成之日起生效。"), on=a.reached_on)
     _audit(actor, a, None, _("达成调解协议"))
     _audit(actor, d, before, _("达成调解协议"))
     return a
@@ -1037,6 +1055,7 @@ def agreement_make_effective(*, actor: User, agreement: Agreement) -> Agreement:
         actor,
         _("协议自 %(d)s 起生效；可于 %(end)s 前共同申请司法确认。")
         % {"d": a.effective_on.isoformat(), "end": window.isoformat()},
+        on=a.effective_on,
     )
     _audit(actor, a, before, _("协议生效"))
     return a
@@ -1084,7 +1103,7 @@ def agreement_judicial_apply(
     msg = _("共同申请司法确认（%(court)s）") % {"court": a.judicial_court or _("人民法院")}
     if late:
         msg += _("，逾期：%(note)s") % {"note": note}
-    _event(a.dispute, EventKind.JUDICIAL, actor, msg)
+    _event(a.dispute, EventKind.JUDICIAL, actor, msg, on=applied_on)
     _audit(actor, a, before, _("申请司法确认"))
     return a
 
@@ -1118,6 +1137,7 @@ def agreement_judicial_decide(
         EventKind.JUDICIAL,
         actor,
         JudicialResult(result).label + (f"：{note.strip()}" if note else ""),
+        on=decided_on,
     )
     _audit(actor, a, before, _("司法确认裁定"))
     return a
@@ -1178,6 +1198,7 @@ def agreement_follow_up(
         EventKind.FOLLOW_UP,
         actor,
         Performance(result).label + (f"：{note.strip()}" if note.strip() else ""),
+        on=checked_on,
     )
     _audit(actor, a, before, _("履行回访"))
     out = FollowUpOutcome(f)

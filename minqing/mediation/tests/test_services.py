@@ -16,6 +16,7 @@ from minqing.mediation.models import (
     CampaignVillage,
     Dispute,
     DisputeStatus,
+    EventKind,
     FollowUpAction,
     JudicialResult,
     MediationStatus,
@@ -213,6 +214,15 @@ def test_mediation_needs_two_parties(tree, people):
             actor=people.mediator, dispute=d, mode=StartMode.INITIATIVE, mediators=[people.mediator]
         )
     assert "parties" in exc.value.message_dict
+
+
+def test_a_session_written_up_later_is_dated_by_the_day_it_was_held(tree, people):
+    d = mediating(people.cadre, tree.zhangzhuang, people.mediator, found_on=days_ago(5))
+    services.session_record(actor=people.mediator, dispute=d, held_on=days_ago(3), minutes="双方到场")
+    event = d.events.get(kind=EventKind.SESSION)
+    assert event.happened_on == days_ago(3) and event.recorded_later
+    started = d.events.get(kind=EventKind.STARTED)
+    assert started.happened_on == days_ago(5)
 
 
 def test_after_a_party_refuses_no_session_can_be_recorded(tree, people):

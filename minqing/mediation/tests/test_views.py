@@ -249,6 +249,18 @@ def test_the_mediation_steps_through_the_page(client, tree, people):
     assert d.status == DisputeStatus.AGREED
 
 
+def test_a_session_written_up_later_shows_the_day_it_was_held_on_the_timeline(client, tree, people):
+    held = TODAY - datetime.timedelta(days=3)
+    d = mediating(
+        people.cadre, tree.zhangzhuang, people.mediator, found_on=TODAY - datetime.timedelta(days=5)
+    )
+    client.force_login(people.mediator)
+    r = step(client, d, "session", {"session-held_on": held.isoformat(), "session-minutes": "双方各自陈述。"})
+    assert r.status_code == 302
+    timeline = client.get(reverse("mediation:detail", args=[d.pk])).content.decode().split('id="timeline"')[1]
+    assert f"{held:%Y-%m-%d}（" in timeline and "登记）" in timeline
+
+
 def test_a_scan_that_is_not_an_image_is_refused(client, tree, people):
     d = mediating(people.cadre, tree.zhangzhuang, people.mediator)
     services.agreement_record(actor=people.mediator, dispute=d, data=agreement_data())
