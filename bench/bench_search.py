@@ -47,10 +47,10 @@ def main() -> None:
 
     from minqing.accounts.models import RoleAssignment, User
     from minqing.accounts.roles import Role
-    from minqing.core.demo import demo_county
     from minqing.households.models import Household, Resident
     from minqing.households.selectors import search
     from minqing.regions.models import Region
+    from minqing.site.demo import demo_county
 
     call_command("migrate", verbosity=0)
     have = Household.objects.count()

@@ -15,5 +15,5 @@ urlpatterns = [
     path("hotspots/", include("minqing.hotspots.urls")),
     path("api/", include("minqing.api.urls")),
     path("open311/v2/", include("minqing.api.open311_urls")),
-    path("", include("minqing.core.urls")),
+    path("", include("minqing.site.urls")),
 ]

@@ -27,7 +27,7 @@ ALLOWED_HOSTS = env_list("MINQING_ALLOWED_HOSTS", "127.0.0.1,localhost,testserve
 CSRF_TRUSTED_ORIGINS = env_list("MINQING_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "minqing.core.admin_apps.MinqingAdminConfig",
+    "minqing.site.admin_apps.MinqingAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "minqing.mediation",
     "minqing.textintel",
     "minqing.hotspots",
+    "minqing.site",  # the top floor: last, so that every app is ready before its home page and menu
 ]
 
 MIDDLEWARE = [
@@ -79,7 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "minqing.core.context_processors.navigation",
+                "minqing.site.context_processors.navigation",
             ],
         },
     },

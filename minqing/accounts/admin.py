@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from minqing.core.admin import PermAdmin
+from minqing.audit.admin import PermAdmin
 from minqing.regions.scoping import Perm
 
 from . import services

@@ -1,8 +1,11 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from minqing.core.menu import item
+
 
 class HotspotsConfig(AppConfig):
     name = "minqing.hotspots"
+    menu = (item(30, _("热点预警"), "hotspots:list", "view_hotspots"),)
     verbose_name = _("热点与预警")
     default_auto_field = "django.db.models.BigAutoField"

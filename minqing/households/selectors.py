@@ -2,7 +2,7 @@
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -200,7 +200,6 @@ class HouseholdDetail:
     feud_graph: dict[str, Any]
     tags: list[DifficultyTag]
     splits: list[Household]
-    slots: list[dict[str, str]] = field(default_factory=list)
 
 
 def household_detail(actor: User, pk: int) -> HouseholdDetail:

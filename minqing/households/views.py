@@ -13,7 +13,6 @@ from django.views.decorators.http import require_POST
 from minqing.core.errors import ServiceError
 from minqing.core.request import AuthedRequest
 from minqing.core.views_util import apply_errors, client_ip
-from minqing.petitions.selectors import household_petitions
 from minqing.regions.scoping import Perm, has_perm, require
 
 from . import selectors, services
@@ -27,7 +26,7 @@ from .forms import (
     RelationUpdateForm,
     SplitForm,
 )
-from .models import DifficultyTag, Household, HouseholdStatus, Relation
+from .models import DifficultyTag, HouseholdStatus, Relation
 
 
 def _filters(request: AuthedRequest) -> dict[str, str | bool]:
@@ -89,24 +88,8 @@ def household_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "can_edit": has_perm(request.user, Perm.EDIT_HOUSEHOLDS, h.region_path),
             "can_reveal": has_perm(request.user, Perm.REVEAL_IDENTITY, h.region_path),
             "can_relate": has_perm(request.user, Perm.RECORD_RELATIONS, h.region_path),
-            "petitions": household_petitions(request.user, h.pk)[:20],
-            "can_intake": has_perm(request.user, Perm.INTAKE_PETITIONS, h.region_path),
-            **_visits_card(request, h),
         },
     )
-
-
-def _visits_card(request: AuthedRequest, h: Household) -> dict[str, object]:
-    from minqing.mediation.selectors import disputes_for_household
-    from minqing.visits.selectors import household_visits
-
-    visits, knowers = household_visits(request.user, h)
-    return {
-        "visits": visits,
-        "knowers": knowers,
-        "disputes": disputes_for_household(request.user, h)[:20],
-        "can_record_dispute": has_perm(request.user, Perm.RECORD_DISPUTES, h.region_path),
-    }
 
 
 @login_required

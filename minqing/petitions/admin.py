@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from minqing.core.admin import PermAdmin
+from minqing.audit.admin import PermAdmin
 from minqing.regions.models import Level
 
 from .models import Category, DeadlineRule, Department

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from minqing.core.admin import PermAdmin
+from minqing.audit.admin import PermAdmin
 
 from .models import Region
 

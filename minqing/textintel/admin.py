@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from minqing.core.admin import PermAdmin
+from minqing.audit.admin import PermAdmin
 from minqing.core.errors import ServiceError
 
 from . import engine, selectors, services

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from minqing.core.admin import PermAdmin
+from minqing.audit.admin import PermAdmin
 from minqing.regions.scoping import Perm
 
 from .models import CalendarDay, CalendarYear

@@ -5,7 +5,8 @@ import datetime
 
 import pytest
 
-from minqing.core.demo import DEMO_TOWNSHIP, _villages_under, demo_generate, demo_staff_create
+from minqing.accounts.demo import demo_staff_create
+from minqing.households.demo.generate import demo_generate
 from minqing.mediation.demo import demo_mediation
 from minqing.mediation.models import (
     Agreement,
@@ -17,6 +18,7 @@ from minqing.mediation.models import (
 )
 from minqing.regions.models import Region
 from minqing.regions.services import regions_load
+from minqing.site.demo import DEMO_TOWNSHIP, _villages_under
 
 pytestmark = pytest.mark.django_db
 

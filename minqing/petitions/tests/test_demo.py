@@ -4,11 +4,12 @@ import datetime
 
 import pytest
 
-from minqing.core.demo import DEMO_TOWNSHIP, demo_staff_create
+from minqing.accounts.demo import demo_staff_create
 from minqing.petitions.demo import demo_petitions
 from minqing.petitions.models import Petition, ReceptionDay, Status
 from minqing.regions.models import Region
 from minqing.regions.services import regions_load
+from minqing.site.demo import DEMO_TOWNSHIP
 from minqing.workcal.selectors import work_calendar
 
 pytestmark = pytest.mark.django_db

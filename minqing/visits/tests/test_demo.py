@@ -6,10 +6,12 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from minqing.accounts.demo import demo_staff_create
 from minqing.accounts.models import User
-from minqing.core.demo import DEMO_TOWNSHIP, demo_generate, demo_staff_create
+from minqing.households.demo.generate import demo_generate
 from minqing.regions.models import Region
 from minqing.regions.services import regions_load
+from minqing.site.demo import DEMO_TOWNSHIP
 from minqing.visits import selectors
 from minqing.visits.demo import demo_visits
 from minqing.visits.models import Visit

@@ -3,10 +3,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from minqing.core.demo import DEFAULT_SEED, DEMO_HOUSEHOLDS, DEMO_TOWNSHIP, demo_load
 from minqing.core.errors import ServiceError
+from minqing.households.demo.plan import DEFAULT_SEED
 from minqing.households.models import Household
 from minqing.regions.models import subtree_q
+from minqing.site.demo import DEMO_HOUSEHOLDS, DEMO_TOWNSHIP, demo_load
 
 
 class Command(BaseCommand):

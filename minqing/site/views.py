@@ -40,7 +40,7 @@ def home(request: AuthedRequest) -> HttpResponse:
 
         context["hot_warnings"] = warnings(user)[:8]
         context["hot_spots"] = hotspots(user)[:5]
-    return render(request, "core/home.html", context)
+    return render(request, "site/home.html", context)
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

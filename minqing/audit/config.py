@@ -4,8 +4,8 @@ from typing import Any
 
 from django.db import models, transaction
 
-from minqing.audit.models import Action
-from minqing.audit.services import audit_record, snapshot
+from .models import Action
+from .services import audit_record, snapshot
 
 
 @transaction.atomic

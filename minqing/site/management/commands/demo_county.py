@@ -5,8 +5,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from minqing.core.demo import COUNTY_HOUSEHOLDS, DEFAULT_SEED, demo_county
 from minqing.core.errors import ServiceError
+from minqing.households.demo.plan import DEFAULT_SEED
+from minqing.site.demo import COUNTY_HOUSEHOLDS, demo_county
 
 
 class Command(BaseCommand):

@@ -4,8 +4,9 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
+from minqing.accounts.demo import demo_logins
 from minqing.api.models import ApiKey
-from minqing.core.demo import DEMO_OPEN311_CLIENT, DEMO_OPEN311_KEY, DEMO_URL, demo_logins
+from minqing.site.demo import DEMO_OPEN311_CLIENT, DEMO_OPEN311_KEY, DEMO_URL
 
 
 def _width(text: str) -> int:

@@ -11,11 +11,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 
+from minqing.accounts.demo import DEMO_PASSWORD, DEMO_STAFF
 from minqing.accounts.models import RoleAssignment, User
 from minqing.accounts.roles import Role
 from minqing.audit.models import AuditEntry
-from minqing.core.demo import DEMO_PASSWORD, DEMO_STAFF, demo_generate, demo_load
 from minqing.core.errors import ServiceError
+from minqing.households.demo.generate import demo_generate
 from minqing.households.identity import id_birth_date, id_gender, normalize_id_number, normalize_phone
 from minqing.households.models import (
     FeudStatus,
@@ -29,6 +30,7 @@ from minqing.households.models import (
     Resident,
 )
 from minqing.regions.models import Level, Region
+from minqing.site.demo import demo_load
 
 AS_OF = datetime.date(2026, 6, 1)
 DATA = Path(settings.MINQING_DIVISIONS_DIR)
@@ -234,7 +236,7 @@ def test_demo_load_small_creates_staff_audit_and_logins():
     # The demo's published Open311 key is printed and works.
     from django.test import Client
 
-    from minqing.core.demo import DEMO_OPEN311_KEY
+    from minqing.site.demo import DEMO_OPEN311_KEY
 
     assert DEMO_OPEN311_KEY in text
     assert Client().get("/open311/v2/requests.json", {"api_key": DEMO_OPEN311_KEY}).status_code == 200
