@@ -17,9 +17,10 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from minqing.accounts.models import RoleAssignment, User
 from minqing.accounts.roles import Role
 
-from .models import subtree_q
+from .models import PATH_DIGITS, Region, subtree_q
 
 
 class Perm(StrEnum):
@@ -241,6 +242,27 @@ def is_assigned(actor: Any, petition: Any) -> bool:
         petition.department_id is not None
         and actor.departments.filter(pk=petition.department_id, is_active=True).exists()
     )
+
+
+def regions_for(*, actor: Any, perm: Perm, levels: Iterable[int]) -> "QuerySet[Region]":
+    """Active regions of the given levels in which the actor holds `perm`: the choices of pickers and filters."""
+    return scope(Region.objects.filter(level__in=list(levels), is_active=True), actor, perm, "path").order_by(
+        "path"
+    )
+
+
+def holders(*, perm: Perm, region_path: str, include_below: bool = False) -> "QuerySet[User]":
+    """Active users holding `perm` over the region (a grant there or above it), and with `include_below` also
+    those holding it in a region below: the inverse of has_perm(), derived from the same ROLE_PERMS."""
+    roles = [role for role, perms in ROLE_PERMS.items() if perm in perms]
+    prefixes = [region_path[:i] for i in sorted(set(PATH_DIGITS.values())) if i <= len(region_path)]
+    where = Q(region__path__in=prefixes)
+    if include_below:
+        where |= subtree_q(region_path, "region__path")
+    ids = RoleAssignment.objects.filter(where, role__in=roles, region__is_active=True).values_list(
+        "user_id", flat=True
+    )
+    return User.objects.filter(pk__in=ids, is_active=True).order_by("username")
 
 
 def scope_to_region[M: Model](qs: QuerySet[M], region_path: str, field: str = "region_path") -> QuerySet[M]:

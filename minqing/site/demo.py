@@ -9,13 +9,19 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from minqing.accounts.demo import demo_staff_create
+from minqing.api.models import ApiKey
+from minqing.api.services import api_key_create
 from minqing.audit.models import Action
 from minqing.audit.services import audit_record
 from minqing.core.errors import ServiceError
+from minqing.hotspots.demo import demo_hotspots
 from minqing.households.demo.generate import demo_generate
 from minqing.households.demo.plan import DEFAULT_SEED, DEMO_COUNTY, DemoResult
+from minqing.mediation.demo import demo_mediation
+from minqing.petitions.demo import demo_petitions
 from minqing.regions.models import Level, Region, subtree_q
 from minqing.regions.services import regions_load
+from minqing.visits.demo import demo_visits
 
 DEMO_TOWNSHIP = "410225106"  # 东坝头镇
 DEMO_HOUSEHOLDS = 6000
@@ -72,27 +78,17 @@ def demo_load(
         progress=progress,
     )
     result.staff = staff
-    from minqing.petitions.demo import demo_petitions  # the registry is loaded first; requests refer to it
-
+    # The registry is loaded first: requests, visits and disputes refer to its households.
     if progress:
         progress(_("诉求与接访日……"))
     demo_petitions(
         township=township, seed=seed, as_of=as_of, count=max(20, households * 360 // DEMO_HOUSEHOLDS)
     )
-    from minqing.hotspots.demo import demo_hotspots
-
     demo_hotspots(township=township, seed=seed, as_of=as_of)
-    from minqing.visits.demo import demo_visits
-
     if progress:
         progress(_("下村日记与硬性规定……"))
     demo_visits(township=township, seed=seed, as_of=as_of)
-    from minqing.mediation.demo import demo_mediation
-
     demo_mediation(township=township, seed=seed, as_of=as_of)
-    from minqing.api.models import ApiKey
-    from minqing.api.services import api_key_create
-
     if not ApiKey.objects.filter(name=DEMO_OPEN311_CLIENT).exists():
         api_key_create(actor=None, name=DEMO_OPEN311_CLIENT, region=township, raw=DEMO_OPEN311_KEY)
     _audit(result, township, seed, _("演示数据"))
