@@ -11,7 +11,7 @@ class PetitionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers petitions.W001: no CJK font for printed notices)
-        from . import panels
+        # checks registers petitions.W001 (no CJK font for printed notices); panels fill other apps' pages.
+        from . import checks, panels  # noqa: F401
 
         panels.register()

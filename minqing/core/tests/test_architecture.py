@@ -129,8 +129,8 @@ def test_no_app_imports_an_app_above_it_or_a_sibling():
         fa, fb = _floor(a), _floor(b)
         if fb > fa or (fb == fa and not (a in MUTUAL and b in MUTUAL)):
             wrong.append(f"{imp.path.relative_to(ROOT.parent)}:{imp.line} {a} → {b} ({imp.target})")
-    assert not wrong, "imports that point up a floor (use an extension point, see core/panels.py):\n" + "\n".join(
-        wrong
+    assert not wrong, (
+        "imports that point up a floor (use an extension point, see core/panels.py):\n" + "\n".join(wrong)
     )
 
 
@@ -193,7 +193,11 @@ def test_minqing_modules_are_imported_at_the_top_of_a_module():
         if not imp.lazy:
             continue
         rel = imp.path.relative_to(ROOT.parent).as_posix()
-        if imp.path.name in LAZY_ALLOWED_FILES or any(d in rel for d in LAZY_ALLOWED_DIRS) or rel in LAZY_ALLOWED:
+        if (
+            imp.path.name in LAZY_ALLOWED_FILES
+            or any(d in rel for d in LAZY_ALLOWED_DIRS)
+            or rel in LAZY_ALLOWED
+        ):
             continue
         hidden.append(f"{rel}:{imp.line} {imp.target}")
     assert not hidden, "imports inside functions hide the real dependencies:\n" + "\n".join(hidden)
@@ -219,7 +223,8 @@ def _region_bound_models() -> set[str]:
     return {
         model.__name__
         for model in apps.get_models()
-        if model.__module__.startswith("minqing.") and any(f.name == "region_path" for f in model._meta.fields)
+        if model.__module__.startswith("minqing.")
+        and any(f.name == "region_path" for f in model._meta.fields)
     }
 
 
@@ -229,7 +234,9 @@ def _interface_files() -> Iterator[Path]:
         rel = path.relative_to(ROOT)
         if "tests" in rel.parts or "migrations" in rel.parts:
             continue
-        in_views = rel.parts[1:2] in (("views",), ("forms",), ("templatetags",)) if len(rel.parts) > 2 else False
+        in_views = (
+            rel.parts[1:2] in (("views",), ("forms",), ("templatetags",)) if len(rel.parts) > 2 else False
+        )
         if in_views or path.stem.startswith(("views", "forms")) or rel.as_posix() in ("api/open311.py",):
             yield path
 
