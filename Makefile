@@ -34,11 +34,12 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.installed node_modules/.installed
 
-# Browser tests drive Debian's Chromium, with CJK fonts so screenshots show Chinese; install them when missing and we may.
+# Browser tests drive Debian's Chromium, with CJK fonts so screenshots show Chinese; the catalogue tests use GNU
+# gettext. Install them when missing and we may.
 browser:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=zh 2>/dev/null | grep -q . || ! command -v msgattrib >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk gettext >/dev/null) \
 	      || echo "could not install chromium: browser tests will be skipped"; \
 	  else echo "chromium or CJK fonts missing (apt-get install chromium fonts-noto-cjk): browser tests may be skipped"; fi; \
 	fi
