@@ -8,9 +8,12 @@ import csv
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
 
 from django.conf import settings
+
+from .text import normalize
 
 FILES = ("messages_labeled.csv", "messages_with_votes.csv", "messages_with_replies.csv")
 
@@ -79,9 +82,6 @@ def repost_pairs(msgs: list[Message]) -> dict[tuple[int, int], str]:
     * "same user+title": the same (non-empty) user posting under the same subject again — a re-post of the same
       matter, often with the text edited (a changed salutation, an added paragraph), sometimes rewritten.
     """
-    from itertools import combinations
-
-    from .text import normalize
 
     pairs: dict[tuple[int, int], str] = {}
     by_text: dict[str, list[int]] = {}

@@ -10,7 +10,7 @@ from django.utils import timezone
 from minqing.accounts.models import User
 from minqing.households.models import Household
 from minqing.regions.models import Level, Region, subtree_q
-from minqing.regions.scoping import Perm, get_for_actor, region_q, regions_with, scope
+from minqing.regions.scoping import Perm, get_for_actor, holders, region_q, regions_with, scope
 
 from .models import (
     OPEN_DISPUTE_STATUSES,
@@ -95,18 +95,7 @@ def staff_for(
 ) -> list[User]:
     """Users holding `perm` over the region (and, with include_below, in its villages): the choices for the
     稳控/化解 responsibles and the mediators."""
-    from minqing.accounts.models import RoleAssignment
-    from minqing.regions.scoping import ROLE_PERMS
-
-    roles = [role for role, perms in ROLE_PERMS.items() if perm in perms]
-    prefixes = [region_path[:i] for i in (2, 4, 6, 9, 12, 15) if i <= len(region_path)]
-    where = Q(region__path__in=prefixes)
-    if include_below:
-        where |= subtree_q(region_path, "region__path")
-    ids = RoleAssignment.objects.filter(where, role__in=roles, region__is_active=True).values_list(
-        "user_id", flat=True
-    )
-    return list(User.objects.filter(pk__in=ids, is_active=True).order_by("username"))
+    return list(holders(perm=perm, region_path=region_path, include_below=include_below))
 
 
 def disputes_for_household(actor: User, household: Household) -> list[Dispute]:

@@ -12,7 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from minqing.accounts.models import User
+from minqing.accounts.models import RoleAssignment, User
+from minqing.accounts.roles import Role
 from minqing.core.errors import ServiceError
 from minqing.households.models import Household
 from minqing.regions.models import Level, Region
@@ -199,8 +200,6 @@ def _staff(username: str) -> User | None:
 
 
 def _village_cadre(village: Region) -> User | None:
-    from minqing.accounts.models import RoleAssignment
-    from minqing.accounts.roles import Role
 
     grant = (
         RoleAssignment.objects.filter(region=village, role=Role.VILLAGE_CADRE).select_related("user").first()

@@ -10,7 +10,16 @@ from django.utils import timezone
 
 from minqing.accounts.models import User
 from minqing.households.models import Household
-from minqing.regions.scoping import WIDE_PATH_DIGITS, Perm, has_perm, regions_with, scope_petitions
+from minqing.regions.models import Region, subtree_q
+from minqing.regions.scoping import (
+    WIDE_PATH_DIGITS,
+    Perm,
+    get_petition_for_actor,
+    has_perm,
+    regions_with,
+    scope,
+    scope_petitions,
+)
 from minqing.workcal.selectors import work_calendar
 
 from .models import (
@@ -75,7 +84,6 @@ def visible_by_code(actor: User, code: str) -> Petition | None:
 
 
 def petition_detail(actor: User, pk: int) -> Petition:
-    from minqing.regions.scoping import get_petition_for_actor
 
     return get_petition_for_actor(
         Petition.objects.select_related(
@@ -129,7 +137,6 @@ def _soon_horizon(today: datetime.date) -> datetime.date:
 def petition_list(actor: User, f: ListFilters, *, for_sorted_page: bool = True) -> QuerySet[Petition]:
     """The filtered list, newest first. `for_sorted_page=False` gives the same rows in the form that counts
     fastest (scoping.region_q)."""
-    from minqing.regions.models import subtree_q
 
     today = timezone.localdate()
     # A queue or deadline filter picks few rows by status and due date: they are best read off the
@@ -197,7 +204,6 @@ STATUS_QUEUES = frozenset({"to_accept", "due_soon", "overdue", "reopened", "exte
 
 def _act_q(actor: User, *, indexed: bool = True) -> Q:
     """Requests the actor can take a handling step on: at their levels, or assigned to them/their department."""
-    from minqing.regions.models import subtree_q
 
     q = Q(pk__in=[])
     for path in regions_with(actor, Perm.HANDLE_PETITIONS):
@@ -220,7 +226,6 @@ def queue_q(actor: User, queue: str, today: datetime.date, *, indexed: bool = Tr
         return act & Q(status__in=OPEN_STATUSES, due_date__lt=today)
     if queue == "to_follow_up":
         follow = Q(pk__in=[])
-        from minqing.regions.models import subtree_q
 
         for path in regions_with(actor, Perm.INTAKE_PETITIONS):
             follow |= subtree_q(path)
@@ -229,7 +234,6 @@ def queue_q(actor: User, queue: str, today: datetime.date, *, indexed: bool = Tr
         return act & Q(status=Status.ACCEPTED, reopen_count__gt=0)
     if queue == "extensions":
         approve = Q(pk__in=[])
-        from minqing.regions.models import subtree_q
 
         for path in regions_with(actor, Perm.APPROVE_EXTENSION):
             approve |= subtree_q(path, "handler_path")
@@ -314,13 +318,11 @@ def leaf_categories() -> list[Category]:
 
 
 def departments_for(actor: User) -> QuerySet[Department]:
-    from minqing.regions.scoping import scope
 
     return scope(Department.objects.filter(is_active=True), actor, Perm.HANDLE_PETITIONS)
 
 
 def upcoming_reception_days(region_path: str = "", days: int = 60) -> QuerySet[ReceptionDay]:
-    from minqing.regions.models import subtree_q
 
     today = timezone.localdate()
     qs = ReceptionDay.objects.filter(
@@ -415,8 +417,6 @@ def closure_report(
         grouped = qs.annotate(key=F("region_id"))
     values: list[dict[str, Any]] = [dict(r) for r in grouped.values("key").annotate(**measures)]
     if group == "village":
-        from minqing.regions.models import Region
-
         names = dict(Region.objects.filter(pk__in=[v["key"] for v in values]).values_list("pk", "name"))
     rows: list[JudgementRow] = []
     for v in values:
