@@ -23,6 +23,7 @@ from minqing.core.errors import ValidationError
 from minqing.core.views_util import client_ip
 from minqing.petitions.models import EventKind, Petition
 from minqing.regions.models import Level
+from minqing.textintel.selectors import suggested_service_code
 
 from . import selectors, services
 from .models import ApiKey
@@ -318,8 +319,6 @@ def _create(request: HttpRequest, fmt: str, key: ApiKey) -> HttpResponse:
     service_code = form.get("service_code", "")
     if not service_code.strip() and form.get("description", "").strip():
         # Without a service code, file under the category model's top suggestion when it is confident.
-        from minqing.textintel.selectors import suggested_service_code
-
         service_code = suggested_service_code(form.get("description", ""))
     data = services.Open311Post(
         service_code=service_code,

@@ -30,8 +30,10 @@ from minqing.households.models import (
     Resident,
     Severity,
 )
+from minqing.households.services import relation_record, relation_update
 from minqing.petitions.files import CheckedFile
 from minqing.petitions.models import Category, Channel, Petition
+from minqing.petitions.services import Intake, petition_register
 from minqing.regions.models import PATH_DIGITS, Level, Region, subtree_q
 from minqing.regions.scoping import Perm, has_perm, require
 
@@ -325,8 +327,6 @@ def _add_party(d: Dispute, p: PartyData) -> DisputeParty:
 
 def _link_feuds(actor: User, d: Dispute) -> None:
     """Registry households on opposite sides get a 过结 between them, so the dispute shows on their feud graph."""
-    from minqing.households.services import relation_record
-
     parties = list(d.parties.filter(household__isnull=False).select_related("household"))
     side_a = {p.household_id: p.household for p in parties if p.side == Side.A}
     side_b = {p.household_id: p.household for p in parties if p.side == Side.B}
@@ -366,8 +366,6 @@ def _link_feuds(actor: User, d: Dispute) -> None:
 
 
 def _settle_feuds(actor: User, d: Dispute, status: str) -> None:
-    from minqing.households.services import relation_update
-
     for rel in d.feuds.exclude(status=status).select_related("household_a", "household_b"):
         if has_perm(actor, Perm.RECORD_RELATIONS, rel.household_a.region_path) or has_perm(
             actor, Perm.RECORD_RELATIONS, rel.household_b.region_path
@@ -590,8 +588,6 @@ def _petition_category(kind: str) -> Category:
 @transaction.atomic
 def dispute_to_petition(*, actor: User, dispute: Dispute, note: str = "") -> Petition:
     """转为诉求: register a request for the dispute through the requests' own intake, and link both ways."""
-    from minqing.petitions.services import Intake, petition_register
-
     require(actor, Perm.RECORD_DISPUTES, dispute.region_path)
     d = _lock(dispute)
     if d.petition_id is not None:

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from minqing.audit.admin import PermAdmin
-from minqing.regions.models import Level
+from minqing.regions.models import Level, Region
 
 from .models import Category, DeadlineRule, Department
 
@@ -35,8 +35,6 @@ class DepartmentAdmin(PermAdmin):
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "region":
-            from minqing.regions.models import Region
-
             kwargs["queryset"] = Region.objects.filter(level=Level.TOWNSHIP, is_active=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

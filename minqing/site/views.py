@@ -4,9 +4,12 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from minqing.core.request import AuthedRequest
+from minqing.hotspots.selectors import hotspots, warnings
 from minqing.households.selectors import attention
+from minqing.mediation.selectors import risky_open_disputes
 from minqing.petitions.selectors import work_queues
 from minqing.regions.scoping import Perm, has_perm, roles_of
+from minqing.visits.selectors import my_month
 
 
 @login_required
@@ -27,17 +30,11 @@ def home(request: AuthedRequest) -> HttpResponse:
     context["queues"] = work_queues(user)
     context["can_intake"] = has_perm(user, Perm.INTAKE_PETITIONS)
     if has_perm(user, Perm.LOG_VISITS):
-        from minqing.visits.selectors import my_month
-
         context["my_month"] = my_month(user, timezone.localdate().replace(day=1)).row
     if has_perm(user, Perm.VIEW_DISPUTES):
-        from minqing.mediation.selectors import risky_open_disputes
-
         context["risky_disputes"] = risky_open_disputes(user)
         context["can_record_dispute"] = has_perm(user, Perm.RECORD_DISPUTES)
     if has_perm(user, Perm.VIEW_HOTSPOTS):
-        from minqing.hotspots.selectors import hotspots, warnings
-
         context["hot_warnings"] = warnings(user)[:8]
         context["hot_spots"] = hotspots(user)[:5]
     return render(request, "site/home.html", context)

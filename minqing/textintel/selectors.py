@@ -6,7 +6,10 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Q, QuerySet
 
 from minqing.core.ttl import ttl_cache
+from minqing.petitions.models import Category, Petition
+from minqing.petitions.selectors import categories_tree
 
+from . import classifier, engine
 from .models import ModelKind, SuggestionLog, TextModel
 
 if TYPE_CHECKING:
@@ -66,10 +69,6 @@ def category_suggestions(title: str, content: str, k: int = 3) -> tuple[int | No
     most in the text is proposed, because requests are filed under leaves. When no leaf's keywords occur, the leaf
     most of the latest requests were filed under is proposed (rather than whichever comes first in the tree).
     """
-    from minqing.petitions.models import Category
-    from minqing.petitions.selectors import categories_tree
-
-    from . import classifier, engine
 
     ranked = engine.suggest(title, content, k=k)
     version = engine.active_version()
@@ -99,8 +98,6 @@ def leaf_usage(latest: int = 5000) -> dict[int, int]:
     """How many of the latest `latest` requests were filed under each category (per process, kept 10 minutes).
     Read through the registration-date index and counted here, so the cost does not grow with the history."""
     from collections import Counter
-
-    from minqing.petitions.models import Petition
 
     recent = Petition.objects.order_by("-registered_on", "-id").values_list("category_id", flat=True)[:latest]
     return dict(Counter(c for c in recent if c is not None))

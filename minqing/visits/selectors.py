@@ -17,8 +17,20 @@ from django.utils.translation import gettext as _
 from minqing.accounts.models import RoleAssignment, User
 from minqing.accounts.roles import Role
 from minqing.households.models import Household, HouseholdStatus
+from minqing.households.selectors import search
+from minqing.mediation.selectors import open_disputes_in_region
+from minqing.petitions.models import Petition, Status
 from minqing.regions.models import Level, Region, subtree_q
-from minqing.regions.scoping import Perm, can_see_path, get_for_actor, has_perm, region_q, scope
+from minqing.regions.scoping import (
+    Perm,
+    can_see_path,
+    get_for_actor,
+    has_perm,
+    region_q,
+    regions_with,
+    scope,
+    scope_petitions,
+)
 
 from .models import Attendance, Course, Metric, Period, QuotaRule, Topic, Visit, VisitHousehold
 
@@ -70,8 +82,6 @@ def visit_get(actor: User, pk: int) -> Visit:
 
 def region_for_actor(actor: User, code: str | None, perm: Perm = Perm.VIEW_VISITS) -> Region:
     """The region named by `code` (default: the actor's widest region for `perm`), or 404 when not visible."""
-    from minqing.regions.scoping import regions_with
-
     if code:
         region = Region.objects.filter(code=code).first()
         if region is None or not can_see_path(actor, region.path, perm):
@@ -88,8 +98,6 @@ def region_for_actor(actor: User, code: str | None, perm: Perm = Perm.VIEW_VISIT
 
 def townships_and_wider(actor: User, perm: Perm, limit: int = 500) -> list[Region]:
     """The townships (and counties) under the actor's regions for `perm`: what region switchers offer."""
-    from minqing.regions.scoping import regions_with
-
     paths = regions_with(actor, perm)
     if not paths:
         return []
@@ -117,8 +125,6 @@ def households_to_pick(actor: User, village_id: str, q: str, limit: int = 20) ->
         return []
     qs = scope(Household.objects.filter(subtree_q(village.path)), actor)
     if q:
-        from minqing.households.selectors import search
-
         found = search(actor, q, limit=50)
         ids = {h.pk for h in found.households} | {r.household_id for r in found.residents if r.household_id}
         qs = qs.filter(Q(pk__in=ids) | Q(head_name__startswith=q) | Q(code__startswith=q))
@@ -614,9 +620,6 @@ def village_page(actor: User, code: str, days: int = DEFAULT_COVERAGE_DAYS) -> V
 
 
 def _open_petitions(actor: User, village: Region) -> tuple[list[Any], int]:
-    from minqing.petitions.models import Petition, Status
-    from minqing.regions.scoping import scope_petitions
-
     open_states = [s for s in Status.values if s not in ("closed", "not_accepted", "merged")]
     qs = scope_petitions(
         Petition.objects.filter(subtree_q(village.path), status__in=open_states), actor
@@ -625,12 +628,7 @@ def _open_petitions(actor: User, village: Region) -> tuple[list[Any], int]:
 
 
 def _open_disputes(actor: User, village: Region) -> list[Any]:
-    try:
-        from minqing.mediation import selectors as mediation
-    except ImportError:  # pragma: no cover - the mediation app is part of minqing
-        return []
-    fn = getattr(mediation, "open_disputes_in_region", None)
-    return list(fn(actor, village))[:10] if fn is not None else []
+    return list(open_disputes_in_region(actor, village))[:10]
 
 
 # ---- training ------------------------------------------------------------------------------------------

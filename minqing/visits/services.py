@@ -22,7 +22,10 @@ from minqing.audit.models import Action
 from minqing.audit.services import audit_record
 from minqing.core.errors import ServiceError, ValidationError
 from minqing.households.models import Household
+from minqing.mediation.services import dispute_create
 from minqing.petitions.files import CheckedFile
+from minqing.petitions.models import Category, Channel
+from minqing.petitions.services import Intake, petition_register
 from minqing.regions.models import Level, Region
 from minqing.regions.scoping import Perm, has_perm, require
 
@@ -39,6 +42,7 @@ from .models import (
     VisitHousehold,
     VisitPhoto,
 )
+from .selectors import staff_in
 
 MAX_DAYS = 31
 MAX_PHOTOS = 9
@@ -216,9 +220,6 @@ def visit_finding_petition(
     """Turn something heard on the visit into a request (channel 走访发现), linked to the entry.
 
     Only the entry's author may do it, with INTAKE_PETITIONS over the village."""
-    from minqing.petitions.models import Category, Channel
-    from minqing.petitions.services import Intake, petition_register
-
     if visit.cadre_id != actor.pk:
         raise ServiceError(_("只能从自己的民情日记登记诉求。"))
     household = None
@@ -253,8 +254,6 @@ def visit_finding_petition(
 def visit_dispute_create(*, actor: User, visit: Visit, data: Any, petition: Any = None) -> Any:
     """Record a dispute found on this visit (mediation's dispute_create, same rules) and link the two, in one
     transaction. Only the entry's author may do it."""
-    from minqing.mediation.services import dispute_create
-
     if visit.cadre_id != actor.pk:
         raise ServiceError(_("只能从自己的民情日记登记纠纷。"))
     dispute = dispute_create(actor=actor, data=data, petition=petition)
@@ -371,8 +370,6 @@ def course_record(
     except ValidationError as exc:
         errors.update(exc.message_dict)
         value = Decimal("0")
-    from .selectors import staff_in
-
     allowed = {u.pk: u for u in staff_in(region.path)}
     ids = list(dict.fromkeys(int(i) for i in attendee_ids))
     outside = [i for i in ids if i not in allowed]

@@ -17,6 +17,7 @@ from minqing.core.errors import ServiceError, ValidationError
 from minqing.core.request import AuthedRequest
 from minqing.core.views_util import apply_errors, inline_file
 from minqing.petitions.files import check_upload
+from minqing.petitions.selectors import leaf_categories
 from minqing.regions.models import Region
 from minqing.regions.scoping import Perm, has_perm, require
 
@@ -159,8 +160,6 @@ def visit_photo(request: AuthedRequest, pk: int, photo_id: int) -> FileResponse:
 
 
 def _finding_form(visit: Visit, data: Any) -> PetitionFindingForm:
-    from minqing.petitions.selectors import leaf_categories
-
     households = [(h.pk, str(h)) for h in visit.households.all()]
     return PetitionFindingForm(
         data,
