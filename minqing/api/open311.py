@@ -25,7 +25,7 @@ from minqing.petitions.models import EventKind, Petition
 from minqing.regions.models import Level
 from minqing.textintel.selectors import suggested_service_code
 
-from . import selectors, services
+from . import intake, selectors, services
 from .models import ApiKey
 
 Row = dict[str, Any]
@@ -59,7 +59,7 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return services.xml_safe(str(value))
+    return intake.xml_safe(str(value))
 
 
 def _build(parent: ElementTree.Element, tag: str, value: Any) -> None:
@@ -320,7 +320,7 @@ def _create(request: HttpRequest, fmt: str, key: ApiKey) -> HttpResponse:
     if not service_code.strip() and form.get("description", "").strip():
         # Without a service code, file under the category model's top suggestion when it is confident.
         service_code = suggested_service_code(form.get("description", ""))
-    data = services.Open311Post(
+    data = intake.Open311Post(
         service_code=service_code,
         lat=form.get("lat", ""),
         long=form.get("long", ""),

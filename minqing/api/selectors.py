@@ -21,6 +21,7 @@ from minqing.regions.scoping import scope_to_region
 from minqing.regions.selectors import regions_below
 
 from .models import ApiKey, Open311Submission, StaffToken
+from .secrets import hash_secret
 
 MAX_ROWS = 1000
 DEFAULT_WINDOW = datetime.timedelta(days=90)
@@ -28,7 +29,6 @@ CLOSED_STATUSES = (Status.CLOSED, Status.NOT_ACCEPTED, Status.MERGED)
 
 
 def _hash(raw: str) -> str:
-    from .services import hash_secret
 
     return hash_secret(raw)
 

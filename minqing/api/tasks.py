@@ -2,13 +2,13 @@
 
 from django.tasks import task
 
-from . import services
+from . import intake
 
 
 @task
 def open311_drain() -> int:
     """File every waiting submission; if a burst left more than one batch, queue the next batch at once."""
-    done, more = services.open311_drain()
+    done, more = intake.open311_drain()
     if more:
         open311_drain.enqueue()
     return done

@@ -4,8 +4,8 @@ the request through the ordinary service; the token then names the request."""
 import pytest
 from django.test import Client, override_settings
 
+from minqing.api.intake import open311_drain, open311_file
 from minqing.api.models import Open311Submission
-from minqing.api.services import open311_drain, open311_file
 from minqing.petitions.models import Channel, Petition
 
 pytestmark = pytest.mark.django_db
