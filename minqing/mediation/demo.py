@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from minqing.accounts.models import RoleAssignment, User
 from minqing.accounts.roles import Role
+from minqing.core.uploads import check_upload
 from minqing.households.models import Household
 from minqing.regions.models import Level, Region, subtree_q
 
@@ -270,8 +271,6 @@ def demo_mediation(
         import io
 
         from PIL import Image
-
-        from minqing.petitions.files import check_upload
 
         buf = io.BytesIO()
         Image.new("RGB", (200, 280), "white").save(buf, format="PNG")

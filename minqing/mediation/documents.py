@@ -2,8 +2,8 @@
 issues, 经调解自愿达成如下协议, how and by when it is performed, 本协议一式X份, signature lines for the parties and
 the mediator, 人民调解委员会（印） and the date.
 
-Fonts and line breaking are the requests' notices' (minqing.petitions.documents): the same embedded CJK font,
-its compact copy, and the same Chinese line-breaking rules.
+Fonts, line breaking and the page come from the shared engine (minqing.printing.pdf), as for the requests'
+notices: the same embedded CJK font, its compact copy, and the same Chinese line-breaking rules.
 """
 
 from dataclasses import dataclass, field
@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from minqing.core.errors import ServiceError
-from minqing.petitions import documents as letters
+from minqing.printing import pdf as pdf_engine
 
 from .models import Agreement, AgreementForm, DisputeParty
 
@@ -38,7 +38,7 @@ class AgreementText:
         parts = [self.title, self.number, *self.parties, *self.closing, *self.signature_lines, self.committee]
         for heading, paragraphs in self.sections:
             parts += [heading, *paragraphs]
-        return "".join([*parts, self.date, letters.INDENT, "第页共/ "])
+        return "".join([*parts, self.date, pdf_engine.INDENT, "第页共/ "])
 
 
 def _party_line(p: DisputeParty) -> str:
@@ -79,7 +79,7 @@ def build(a: Agreement) -> AgreementText:
     sections.append(
         ((_("三、") if a.responsibilities.strip() else _("二、")) + _("经调解，自愿达成如下协议"), numbered)
     )
-    deadline = letters.cn_date(a.performance_deadline) if a.performance_deadline else ""
+    deadline = pdf_engine.cn_date(a.performance_deadline) if a.performance_deadline else ""
     manner = a.performance_manner or ""
     perf = _("履行方式：%(manner)s；履行期限：%(deadline)s前履行完毕。") % {
         "manner": manner,
@@ -110,27 +110,13 @@ def build(a: Agreement) -> AgreementText:
         closing=closing,
         signature_lines=signature_lines,
         committee=_("%(name)s（印）") % {"name": a.mediation.committee},
-        date=letters.cn_date(a.reached_on),
+        date=pdf_engine.cn_date(a.reached_on),
         filename=_("人民调解协议书-%(code)s.pdf") % {"code": d.code},
     )
 
 
 def _pdf() -> Any:
-    from fpdf import FPDF
-
-    class AgreementPDF(FPDF):
-        def footer(self) -> None:
-            self.set_y(-20)
-            self.set_font("cjk", size=letters.SMALL_PT)
-            self.set_char_spacing(0)
-            self.cell(
-                0,
-                6,
-                _("第 %(page)s 页 / 共 %(pages)s 页") % {"page": self.page_no(), "pages": "{nb}"},
-                align="C",
-            )
-
-    return AgreementPDF(orientation="portrait", unit="mm", format="A4")
+    return pdf_engine.document_class(pdf_engine.page_footer)(orientation="portrait", unit="mm", format="A4")
 
 
 def layout(doc: AgreementText, font_path: str, font_index: int = 0) -> bytes:
@@ -139,33 +125,33 @@ def layout(doc: AgreementText, font_path: str, font_index: int = 0) -> bytes:
     pdf = _pdf()
     pdf.set_title(doc.title)
     pdf.set_creator("minqing")
-    pdf.set_margins(letters.MARGIN_LEFT, 30.0, letters.MARGIN_RIGHT)
-    pdf.set_auto_page_break(True, margin=letters.MARGIN_BOTTOM)
+    pdf.set_margins(pdf_engine.MARGIN_LEFT, 30.0, pdf_engine.MARGIN_RIGHT)
+    pdf.set_auto_page_break(True, margin=pdf_engine.MARGIN_BOTTOM)
     pdf.alias_nb_pages("{nb}")
     pdf.c_margin = 0
-    letters.add_cjk_font(pdf, font_path, font_index)
+    pdf_engine.add_cjk_font(pdf, font_path, font_index)
     pdf.add_page()
     width = pdf.epw
     body_pt, line = 14, 8.0
-    pdf.set_font("cjk", size=letters.TITLE_PT)
+    pdf.set_font("cjk", size=pdf_engine.TITLE_PT)
     pdf.cell(width, 12, doc.title, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("cjk", size=12)
     pdf.cell(width, 8, doc.number, align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
     pdf.set_font("cjk", size=body_pt)
-    wrap = letters.wrap
+    wrap = pdf_engine.wrap
     for party in doc.parties:
-        letters.write_lines(pdf, wrap(party, width, pdf.get_string_width), line, "L", justify=True)
+        pdf_engine.write_lines(pdf, wrap(party, width, pdf.get_string_width), line, "L", justify=True)
     for heading, paragraphs in doc.sections:
         pdf.ln(2)
-        letters.write_lines(pdf, wrap(heading, width, pdf.get_string_width), line, "L", justify=False)
+        pdf_engine.write_lines(pdf, wrap(heading, width, pdf.get_string_width), line, "L", justify=False)
         for paragraph in paragraphs or [""]:
-            lines = wrap(paragraph, width, pdf.get_string_width, indent=letters.INDENT)
-            letters.write_lines(pdf, lines, line, "L", justify=True)
+            lines = wrap(paragraph, width, pdf.get_string_width, indent=pdf_engine.INDENT)
+            pdf_engine.write_lines(pdf, lines, line, "L", justify=True)
     pdf.ln(2)
     for paragraph in doc.closing:
-        letters.write_lines(
-            pdf, wrap(paragraph, width, pdf.get_string_width, indent=letters.INDENT), line, "L", True
+        pdf_engine.write_lines(
+            pdf, wrap(paragraph, width, pdf.get_string_width, indent=pdf_engine.INDENT), line, "L", True
         )
     # The signature block, kept on one page: the parties two to a row, then the mediator on the left and the
     # committee's seal with the date on the right, with room to sign above each line.
@@ -195,5 +181,5 @@ def render(a: Agreement) -> tuple[AgreementText, bytes]:
     """The 人民调解协议书 of a written agreement, in the site's language (it is an official document)."""
     with translation.override(settings.LANGUAGE_CODE):
         doc = build(a)
-        font_path, index = letters._choose_font(doc.text() + "0123456789{}")
+        font_path, index = pdf_engine.choose_font(doc.text() + "0123456789{}")
         return doc, layout(doc, font_path, index)

@@ -22,6 +22,7 @@ from minqing.accounts.models import User
 from minqing.audit.models import Action
 from minqing.audit.services import audit_record, snapshot
 from minqing.core.errors import ConflictError, ServiceError, ValidationError
+from minqing.core.uploads import CheckedFile
 from minqing.households.models import (
     FeudStatus,
     Household,
@@ -31,7 +32,6 @@ from minqing.households.models import (
     Severity,
 )
 from minqing.households.services import relation_record, relation_update
-from minqing.petitions.files import CheckedFile
 from minqing.petitions.models import Category, Channel, Petition
 from minqing.petitions.services import Intake, petition_register
 from minqing.regions.models import PATH_DIGITS, Level, Region, subtree_q

@@ -21,11 +21,11 @@ from minqing.audit.models import Action
 from minqing.audit.services import audit_record
 from minqing.core.errors import ServiceError, ValidationError
 from minqing.core.request import AuthedRequest
+from minqing.core.uploads import check_upload
 from minqing.core.views_util import apply_errors, client_ip, inline_file
 from minqing.households.models import Household, Resident
 from minqing.households.selectors import household_get
 from minqing.households.selectors import search as registry_search
-from minqing.petitions.files import check_upload
 from minqing.petitions.selectors import petition_detail as petition_get
 from minqing.regions.scoping import Perm, has_perm, regions_with, require, scope
 

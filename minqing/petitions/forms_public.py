@@ -17,12 +17,12 @@ from django.utils.translation import gettext_lazy
 
 from minqing.core.errors import ServiceError
 from minqing.core.forms import StyledForm
+from minqing.core.uploads import ALLOWED_NAMES, CheckedFile, check_upload
 from minqing.households.identity import normalize_phone
 from minqing.regions.models import Level, Region
 from minqing.regions.selectors import regions_below
 
 from . import selectors
-from .files import ALLOWED_NAMES, CheckedFile, check_upload
 from .models import Category, Channel, Satisfaction
 from .services import CONTENT_MAX, TITLE_MAX, Intake
 

@@ -29,6 +29,7 @@ from minqing.audit.services import audit_record, snapshot
 from minqing.core.errors import ConflictError, ServiceError, ValidationError
 from minqing.core.notify import notify
 from minqing.core.ttl import ttl_cache
+from minqing.core.uploads import CheckedFile
 from minqing.households.identity import normalize_phone
 from minqing.households.models import Household, Resident
 from minqing.regions.models import PATH_DIGITS, Region
@@ -42,7 +43,6 @@ from minqing.regions.scoping import (
 )
 from minqing.workcal.selectors import Deadline, WorkCalendar, work_calendar
 
-from .files import CheckedFile
 from .models import (
     LEVEL_ORDER,
     LEVEL_REGION,

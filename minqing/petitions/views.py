@@ -24,6 +24,7 @@ from minqing.accounts.models import User
 from minqing.core.errors import ServiceError
 from minqing.core.paging import capped_page
 from minqing.core.request import AuthedRequest
+from minqing.core.uploads import check_upload
 from minqing.core.views_util import apply_errors, client_ip, inline_file
 from minqing.households.models import Household
 from minqing.households.selectors import household_by_code
@@ -38,7 +39,6 @@ from minqing.regions.scoping import (
 )
 
 from . import documents, selectors, services
-from .files import check_upload
 from .forms import (
     AcceptForm,
     AssignForm,

@@ -21,9 +21,9 @@ from minqing.accounts.roles import Role
 from minqing.audit.models import Action
 from minqing.audit.services import audit_record
 from minqing.core.errors import ServiceError, ValidationError
+from minqing.core.uploads import CheckedFile
 from minqing.households.models import Household
 from minqing.mediation.services import dispute_create
-from minqing.petitions.files import CheckedFile
 from minqing.petitions.models import Category, Channel
 from minqing.petitions.services import Intake, petition_register
 from minqing.regions.models import Level, Region

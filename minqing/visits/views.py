@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from minqing.core.errors import ServiceError, ValidationError
 from minqing.core.request import AuthedRequest
+from minqing.core.uploads import check_upload
 from minqing.core.views_util import apply_errors, inline_file
-from minqing.petitions.files import check_upload
 from minqing.petitions.selectors import leaf_categories
 from minqing.regions.models import Region
 from minqing.regions.scoping import Perm, has_perm, require

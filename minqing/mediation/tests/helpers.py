@@ -7,11 +7,11 @@ from typing import Any
 from PIL import Image
 
 from minqing.accounts.models import User
+from minqing.core.uploads import CheckedFile, check_upload
 from minqing.households.models import Household
 from minqing.households.tests.helpers import family
 from minqing.mediation import services
 from minqing.mediation.models import Agreement, AgreementForm, Dispute, DisputeKind, Side, StartMode
-from minqing.petitions.files import CheckedFile, check_upload
 from minqing.regions.models import Region
 
 

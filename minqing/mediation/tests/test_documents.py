@@ -11,7 +11,7 @@ from django.urls import reverse
 from minqing.audit.models import Action, AuditEntry
 from minqing.mediation import documents, services
 from minqing.mediation.models import AgreementForm
-from minqing.petitions import documents as letters
+from minqing.printing import pdf as letters
 
 from .helpers import agreement_data, effective_agreement, mediating
 

@@ -17,6 +17,7 @@ from minqing.core.errors import ServiceError
 from minqing.petitions import checks, documents, services, views_documents
 from minqing.petitions.documents import DocumentKind, cn_date
 from minqing.petitions.models import DeadlineKind, HandlingLevel, Petition, Stage
+from minqing.printing import pdf
 
 from .factories import category, department, register
 
@@ -41,14 +42,14 @@ urlpatterns = [
     *[p for p in project_urls.urlpatterns if getattr(p, "namespace", None) != "petitions"],
 ]
 
-needs_font = pytest.mark.skipif(documents.find_font() is None, reason="no CJK font installed")
+needs_font = pytest.mark.skipif(pdf.find_font() is None, reason="no CJK font installed")
 
 
 @pytest.fixture(scope="session")
 def compact_font_dir(tmp_path_factory) -> Path | None:
     """A compact font holding the characters these tests print (a few seconds to build, instead of the full
     GB2312 set's minute), so most renders take the fast path; 堌 is left out to exercise the fallback."""
-    face = documents.find_font()
+    face = pdf.find_font()
     if face is None:
         return None
     folder = tmp_path_factory.mktemp("fonts")
@@ -59,17 +60,15 @@ def compact_font_dir(tmp_path_factory) -> Path | None:
         here.parent / "documents.py",
         here.parent / "models.py",
     ]
-    chars = {chr(c) for c in range(0x20, 0x7F)} | set(documents.INDENT)
+    chars = {chr(c) for c in range(0x20, 0x7F)} | set(pdf.INDENT)
     chars |= {ch for source in sources for ch in source.read_text(encoding="utf-8") if ord(ch) > 0x7F}
-    documents.build_compact_font(
-        face, chars=chars - {"堌"}, target=folder / documents.compact_path(face).name
-    )
+    pdf.build_compact_font(face, chars=chars - {"堌"}, target=folder / pdf.compact_path(face).name)
     return folder
 
 
 @pytest.fixture(autouse=True)
 def _fonts(monkeypatch, settings, compact_font_dir):
-    monkeypatch.setattr(documents, "AUTO_BUILD_COMPACT", False)
+    monkeypatch.setattr(pdf, "AUTO_BUILD_COMPACT", False)
     if compact_font_dir is not None:
         settings.MINQING_PDF_FONT_CACHE_DIR = str(compact_font_dir)
 
@@ -312,8 +311,8 @@ def test_long_reply_wraps_and_breaks_pages_with_every_word_and_a_footer_on_each_
 
 
 def test_no_font_is_a_clear_error_and_a_system_check_warning(tree, people, settings, monkeypatch):
-    monkeypatch.setattr(documents, "FONT_CANDIDATES", ("/nonexistent/font.ttc",))
-    documents._find_face.cache_clear()
+    monkeypatch.setattr(pdf, "FONT_CANDIDATES", ("/nonexistent/font.ttc",))
+    pdf._find_face.cache_clear()
     settings.MINQING_PDF_FONT = ""
     try:
         p = accepted(people, tree)
@@ -325,19 +324,19 @@ def test_no_font_is_a_clear_error_and_a_system_check_warning(tree, people, setti
         settings.MINQING_PDF_FONT = "/nonexistent/other.ttf"
         assert "不存在" in checks.pdf_font_check()[0].msg
     finally:
-        documents._find_face.cache_clear()
+        pdf._find_face.cache_clear()
 
 
 @needs_font
 def test_configured_font_and_collection_face(settings):
-    face = documents.find_font()
+    face = pdf.find_font()
     assert face is not None
     settings.MINQING_PDF_FONT = face.path
-    assert documents.find_font() == face  # the Simplified Chinese face is found by its name
+    assert pdf.find_font() == face  # the Simplified Chinese face is found by its name
     if face.path.endswith("NotoSerifCJK-Regular.ttc"):
         assert face.index == 2  # Noto Serif CJK SC
     settings.MINQING_PDF_FONT = f"{face.path}#0"
-    assert documents.find_font() == documents.FontFace(face.path, 0)
+    assert pdf.find_font() == pdf.FontFace(face.path, 0)
     assert checks.pdf_font_check() == []
 
 
@@ -346,28 +345,28 @@ def test_compact_font_is_used_when_it_covers_the_document_else_the_full_font(
     tree, people, settings, tmp_path
 ):
     settings.MINQING_PDF_FONT_CACHE_DIR = str(tmp_path)
-    face = documents.find_font()
+    face = pdf.find_font()
     assert face is not None
     p = accepted(people, tree)
     letter = documents.build_letter(p, DocumentKind.ACCEPTANCE)
     # A small compact font for the test (the real one holds GB2312 and takes ~40 s to build).
     chars = set(letter.text() + "0123456789{}") | set("堌阳镇")
-    target = documents.build_compact_font(face, chars=chars - {"堌"})
-    assert target == documents.compact_path(face) and target.parent == Path(tmp_path)
-    assert documents._choose_font(letter.text()) == (str(target), 0)
+    target = pdf.build_compact_font(face, chars=chars - {"堌"})
+    assert target == pdf.compact_path(face) and target.parent == Path(tmp_path)
+    assert pdf.choose_font(letter.text()) == (str(target), 0)
     started = time.perf_counter()
     content = documents.render(p, DocumentKind.ACCEPTANCE)
     elapsed = time.perf_counter() - started
     assert "已于" in pdf_text(content) and elapsed < 2
     # A character outside the compact set (堌 is not in GB2312) switches to the full font, and prints.
-    assert documents._choose_font(letter.text() + "堌") == (face.path, face.index)
+    assert pdf.choose_font(letter.text() + "堌") == (face.path, face.index)
     other = register(people.outsider, tree.other_village, category=category("tudi-compensation"))
     other = services.petition_accept(actor=people.outsider, petition=other, version=other.version)
     assert "堌阳镇人民政府" in pdf_text(documents.render(other, DocumentKind.ACCEPTANCE))
 
 
 def test_compact_charset_covers_gb2312_and_punctuation():
-    chars = documents.compact_charset()
+    chars = pdf.compact_charset()
     assert len(chars) > 7000
     assert {"张", "庄", "镇", "：", "“", "”", "（", "）", "\u3000", "A", "7"} <= chars
     assert "堌" not in chars
@@ -425,12 +424,12 @@ def test_wrap_keeps_closing_punctuation_off_the_line_start_and_latin_words_whole
     def width(s: str) -> float:
         return float(len(s))
 
-    lines = documents.wrap("甲乙丙丁，戊己", 4, width)
+    lines = pdf.wrap("甲乙丙丁，戊己", 4, width)
     assert lines == ["甲乙丙", "丁，戊己"]  # "，" may not start a line: 丁 moves down with it
-    lines = documents.wrap("甲乙丙“丁戊”", 4, width)
+    lines = pdf.wrap("甲乙丙“丁戊”", 4, width)
     assert lines == ["甲乙丙", "“丁戊”"]  # an opening quote does not end a line
-    assert documents.wrap("查询码 ABCDEFGH 查询", 10, width) == ["查询码", "ABCDEFGH 查", "询"]
+    assert pdf.wrap("查询码 ABCDEFGH 查询", 10, width) == ["查询码", "ABCDEFGH 查", "询"]
     long_url = "https://example.cn/" + "x" * 20
-    assert documents.wrap(long_url, 10, width) == [long_url[i : i + 10] for i in range(0, len(long_url), 10)]
-    lines = documents.wrap("甲乙", 10, width, indent="\u3000\u3000")
+    assert pdf.wrap(long_url, 10, width) == [long_url[i : i + 10] for i in range(0, len(long_url), 10)]
+    lines = pdf.wrap("甲乙", 10, width, indent="\u3000\u3000")
     assert lines == ["\u3000\u3000甲乙"]

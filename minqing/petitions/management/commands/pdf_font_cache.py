@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from minqing.core.errors import ServiceError
-from minqing.petitions.documents import build_compact_font, compact_coverage, compact_path, find_font
+from minqing.printing.pdf import build_compact_font, compact_coverage, compact_path, find_font
 
 
 class Command(BaseCommand):
