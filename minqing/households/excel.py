@@ -642,7 +642,7 @@ _EXPORT_CHUNK = 2000
 def export_households(qs: QuerySet[Household]) -> bytes:
     """The households of `qs` and their living members, in the import layout, full ID numbers and phones.
 
-    The caller decides which households (and checks the permission): see imports.households_export.
+    The caller decides which households (and checks the permission): see services.households_export.
     """
     return export_workbook(qs)[0]
 

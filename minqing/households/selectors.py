@@ -348,3 +348,8 @@ def attention(actor: User) -> Attention:
         imports=list(ImportJob.objects.filter(created_by=actor).order_by("-created_at")[:5]),
         villages=villages,
     )
+
+
+def import_jobs_of(*, actor: User) -> QuerySet[ImportJob]:
+    """The import jobs the actor started: a user sees only their own (the region check is the caller's)."""
+    return ImportJob.objects.filter(created_by=actor)

@@ -9,7 +9,7 @@ from django.tasks import task
 from minqing.accounts.models import User
 from minqing.core.errors import ServiceError
 
-from . import imports
+from .imports import engine
 from .models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 @task
 def validate_import(job_id: int) -> str:
     job = ImportJob.objects.get(pk=job_id)
-    imports.validate(job)
+    engine.validate(job)
     return str(job.status)
 
 
@@ -27,7 +27,7 @@ def apply_import(job_id: int, actor_id: int, good_rows_only: bool) -> str:
     job = ImportJob.objects.get(pk=job_id)
     actor = User.objects.get(pk=actor_id)
     try:
-        imports.apply(job, actor=actor, good_rows_only=good_rows_only)
+        engine.apply(job, actor=actor, good_rows_only=good_rows_only)
     except (ServiceError, PermissionDenied) as exc:
         # A refusal, not a crash: apply() has put the reason on the job for the page to show.
         logger.info("import job %s not applied: %s", job_id, exc)

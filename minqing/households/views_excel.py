@@ -15,9 +15,10 @@ from minqing.core.errors import ServiceError
 from minqing.core.request import AuthedRequest
 from minqing.regions.scoping import Perm, get_for_actor, require
 
-from . import excel, imports, selectors
+from . import excel, selectors, services
 from .forms import ImportUploadForm
-from .models import ImportJob, ImportStatus
+from .imports import jobs
+from .models import ImportStatus
 from .views import _filters
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,12 +44,8 @@ def template_download(request: AuthedRequest) -> HttpResponse:
 def export(request: AuthedRequest) -> HttpResponse:
     require(request.user, Perm.EXPORT_HOUSEHOLDS)
     qs = selectors.household_list(request.user, **_filters(request))  # type: ignore[arg-type]
-    content = imports.households_export(actor=request.user, qs=qs)
+    content = services.households_export(actor=request.user, qs=qs)
     return _xlsx(content, f"minqing-households-{_stamp()}.xlsx")
-
-
-def _my_jobs(request: AuthedRequest):  # type: ignore[no-untyped-def]
-    return ImportJob.objects.filter(created_by=request.user)
 
 
 @login_required
@@ -58,18 +55,23 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            job = imports.import_start(actor=request.user, file_name=upload.name, content=upload.read())
+            job = jobs.import_start(actor=request.user, file_name=upload.name, content=upload.read())
         except ServiceError as exc:
             form.add_error("file", exc.message)
         else:
             return redirect("households:import_detail", pk=job.pk)
-    jobs = _my_jobs(request).defer("content")[:10]
-    return render(request, "households/import.html", {"form": form, "jobs": jobs})
+    recent = selectors.import_jobs_of(actor=request.user).defer("content")[:10]
+    return render(request, "households/import.html", {"form": form, "jobs": recent})
 
 
 @login_required
 def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    job = get_for_actor(_my_jobs(request).defer("content"), request.user, Perm.IMPORT_HOUSEHOLDS, pk=pk)
+    job = get_for_actor(
+        selectors.import_jobs_of(actor=request.user).defer("content"),
+        request.user,
+        Perm.IMPORT_HOUSEHOLDS,
+        pk=pk,
+    )
     errors = Paginator(job.errors, 200).get_page(request.GET.get("page"))
     running = job.status in (ImportStatus.PENDING, ImportStatus.VALIDATING, ImportStatus.APPLYING)
     template = (
@@ -83,9 +85,11 @@ def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
-    job = get_for_actor(_my_jobs(request), request.user, Perm.IMPORT_HOUSEHOLDS, pk=pk)
+    job = get_for_actor(
+        selectors.import_jobs_of(actor=request.user), request.user, Perm.IMPORT_HOUSEHOLDS, pk=pk
+    )
     try:
-        imports.import_confirm(
+        jobs.import_confirm(
             actor=request.user, job=job, good_rows_only=request.POST.get("good_rows_only") == "1"
         )
     except ServiceError as exc:
@@ -96,9 +100,11 @@ def import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def import_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
-    job = get_for_actor(_my_jobs(request), request.user, Perm.IMPORT_HOUSEHOLDS, pk=pk)
+    job = get_for_actor(
+        selectors.import_jobs_of(actor=request.user), request.user, Perm.IMPORT_HOUSEHOLDS, pk=pk
+    )
     try:
-        imports.import_cancel(actor=request.user, job=job)
+        jobs.import_cancel(actor=request.user, job=job)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -108,5 +114,7 @@ def import_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def import_errors(request: AuthedRequest, pk: int) -> HttpResponse:
-    job = get_for_actor(_my_jobs(request), request.user, Perm.IMPORT_HOUSEHOLDS, pk=pk)
+    job = get_for_actor(
+        selectors.import_jobs_of(actor=request.user), request.user, Perm.IMPORT_HOUSEHOLDS, pk=pk
+    )
     return _xlsx(excel.errors_workbook(job), f"minqing-import-errors-{job.pk}.xlsx")

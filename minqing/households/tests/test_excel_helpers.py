@@ -7,7 +7,8 @@ from typing import Any
 import openpyxl
 
 from minqing.core.tests.factories import make_id_number
-from minqing.households import excel, imports
+from minqing.households import excel
+from minqing.households.imports import jobs
 from minqing.households.models import ImportJob
 
 H_HEADERS = [c.header for c in excel.HOUSEHOLD_COLUMNS]
@@ -109,11 +110,11 @@ def read_back(content: bytes) -> dict[str, list[dict[str, Any]]]:
 
 def start(actor: Any, content: bytes, name: str = "民情档案.xlsx") -> ImportJob:
     """Upload; the test settings' ImmediateBackend runs validation at once."""
-    return imports.import_start(actor=actor, file_name=name, content=content)
+    return jobs.import_start(actor=actor, file_name=name, content=content)
 
 
 def confirm(actor: Any, job: ImportJob, *, good_rows_only: bool = False) -> ImportJob:
-    imports.import_confirm(actor=actor, job=job, good_rows_only=good_rows_only)
+    jobs.import_confirm(actor=actor, job=job, good_rows_only=good_rows_only)
     job.refresh_from_db()
     return job
 

@@ -14,8 +14,9 @@ from django.utils import timezone
 from minqing.audit.models import AuditEntry
 from minqing.core.errors import ServiceError
 from minqing.core.tests.factories import HouseholdFactory, ResidentFactory, make_id_number, region
-from minqing.households import excel, imports, services
+from minqing.households import excel, services
 from minqing.households.identity import normalize_id_number, pinyin_initials
+from minqing.households.imports import cells, engine, jobs, match, recall
 from minqing.households.models import Household, ImportJob, ImportStatus, Membership, Resident
 from minqing.regions.models import Level
 
@@ -88,9 +89,9 @@ def test_confirm_refuses_with_problems_unless_good_rows_only_and_then_applies_ex
     assert job.summary["households"] == {"create": 2, "update": 0, "unchanged": 0, "skipped": 1}
     assert job.summary["rows"]["members"] == {"total": 9, "good": 6, "bad": 1, "skipped": 2}
     with pytest.raises(ServiceError):
-        imports.import_confirm(actor=people.cadre, job=job, good_rows_only=False)
+        jobs.import_confirm(actor=people.cadre, job=job, good_rows_only=False)
     with pytest.raises(ServiceError):
-        imports.apply(job, actor=people.cadre, good_rows_only=False)
+        engine.apply(job, actor=people.cadre, good_rows_only=False)
     assert _counts() == (0, 0, 0)
 
     job = confirm(people.cadre, job, good_rows_only=True)
@@ -111,7 +112,7 @@ def test_nothing_to_apply_when_every_household_is_bad(tree, people):
     members[0]["联系电话"] = "x"
     job = start(people.cadre, workbook(households, members))
     with pytest.raises(ServiceError, match="没有可以导入的户"):
-        imports.import_confirm(actor=people.cadre, job=job, good_rows_only=True)
+        jobs.import_confirm(actor=people.cadre, job=job, good_rows_only=True)
 
 
 def test_reimporting_the_same_file_creates_no_duplicates(tree, people):
@@ -190,7 +191,7 @@ def test_resident_without_id_is_matched_by_name_and_blank_id_or_ethnicity_keeps_
 def test_export_then_import_round_trip(tree, people):
     family(people.cadre, tree.zhangzhuang, "张建国", members=2)
     family(people.cadre, tree.zhangzhuang, "张卫东", members=1)
-    exported = imports.households_export(actor=people.cadre, qs=Household.objects.all())
+    exported = services.households_export(actor=people.cadre, qs=Household.objects.all())
     job = start(people.cadre, exported, "导出.xlsx")
     assert job.errors == [], job.errors
     assert job.summary["households"]["unchanged"] == 2 and job.summary["residents"]["unchanged"] == 5
@@ -250,7 +251,7 @@ def test_cadre_cannot_import_into_another_village_and_outsider_not_into_the_town
     assert problems(job) == [(H, 2, "村(社区)"), (H, 3, "村(社区)")]
     assert "您可以导入：堌阳镇" in message_at(job, H, 2, "村(社区)")
     with pytest.raises(ServiceError):
-        imports.import_confirm(actor=people.outsider, job=job, good_rows_only=True)
+        jobs.import_confirm(actor=people.outsider, job=job, good_rows_only=True)
     assert _counts() == (0, 0, 0)
 
 
@@ -321,13 +322,13 @@ def test_registry_changes_between_validation_and_apply_are_caught(tree, people):
 
 def _count_matching(monkeypatch) -> list[int]:
     runs: list[int] = []
-    run = imports._Matcher.run
+    run = match._Matcher.run
 
-    def counting(self: imports._Matcher) -> imports.Analysis:
+    def counting(self: match._Matcher) -> match.Analysis:
         runs.append(1)
         return run(self)
 
-    monkeypatch.setattr(imports._Matcher, "run", counting)
+    monkeypatch.setattr(match._Matcher, "run", counting)
     return runs
 
 
@@ -367,7 +368,7 @@ def test_a_household_edited_between_validation_and_apply_is_matched_again(tree, 
 
 def test_apply_reads_the_file_again_when_the_validation_rows_are_not_at_hand(tree, people):
     job = start(people.cadre, workbook(*family_rows()))
-    imports.forget_parsed()
+    recall.forget_parsed()
     job = confirm(people.cadre, job)
     assert job.status == ImportStatus.APPLIED and Household.objects.count() == 1
 
@@ -375,7 +376,7 @@ def test_apply_reads_the_file_again_when_the_validation_rows_are_not_at_hand(tre
 def test_apply_runs_once(tree, people):
     job = confirm(people.cadre, start(people.cadre, workbook(*family_rows())))
     with pytest.raises(ServiceError):
-        imports.apply(job, actor=people.cadre, good_rows_only=False)
+        engine.apply(job, actor=people.cadre, good_rows_only=False)
     assert Household.objects.count() == 1
 
 
@@ -387,15 +388,15 @@ def test_import_start_checks_permission_size_and_records_the_region(tree, people
     content = workbook(*family_rows())
     for user in (people.nobody, people.handler, people.supervisor):
         with pytest.raises(PermissionDenied):
-            imports.import_start(actor=user, file_name="a.xlsx", content=content)
+            jobs.import_start(actor=user, file_name="a.xlsx", content=content)
     with pytest.raises(ServiceError, match="空"):
-        imports.import_start(actor=people.cadre, file_name="a.xlsx", content=b"")
+        jobs.import_start(actor=people.cadre, file_name="a.xlsx", content=b"")
     settings.MINQING_IMPORT_MAX_BYTES = 100
     with pytest.raises(ServiceError, match="文件过大"):
-        imports.import_start(actor=people.cadre, file_name="a.xlsx", content=content)
+        jobs.import_start(actor=people.cadre, file_name="a.xlsx", content=content)
     assert not ImportJob.objects.exists()
     settings.MINQING_IMPORT_MAX_BYTES = 10**7
-    job = imports.import_start(actor=people.officer, file_name="a.xlsx", content=content)
+    job = jobs.import_start(actor=people.officer, file_name="a.xlsx", content=content)
     assert job.region_path == tree.township.path and job.created_by == people.officer
     assert job.rows_total == 4 and job.rows_done == 4 and job.progress_percent == 100
 
@@ -403,20 +404,20 @@ def test_import_start_checks_permission_size_and_records_the_region(tree, people
 def test_only_the_uploader_confirms_or_cancels(tree, people):
     job = start(people.cadre, workbook(*family_rows()))
     with pytest.raises(PermissionDenied):
-        imports.import_confirm(actor=people.officer, job=job, good_rows_only=False)
+        jobs.import_confirm(actor=people.officer, job=job, good_rows_only=False)
     with pytest.raises(PermissionDenied):
-        imports.import_cancel(actor=people.officer, job=job)
-    job = imports.import_cancel(actor=people.cadre, job=job)
+        jobs.import_cancel(actor=people.officer, job=job)
+    job = jobs.import_cancel(actor=people.cadre, job=job)
     assert job.status == ImportStatus.CANCELLED and bytes(job.content) == b""
     with pytest.raises(ServiceError):
-        imports.import_confirm(actor=people.cadre, job=job, good_rows_only=False)
+        jobs.import_confirm(actor=people.cadre, job=job, good_rows_only=False)
     assert not Household.objects.exists()
 
 
 def test_applied_job_cannot_be_cancelled(tree, people):
     job = confirm(people.cadre, start(people.cadre, workbook(*family_rows())))
     with pytest.raises(ServiceError):
-        imports.import_cancel(actor=people.cadre, job=job)
+        jobs.import_cancel(actor=people.cadre, job=job)
 
 
 def test_validation_writes_only_the_job(tree, people):
@@ -434,8 +435,8 @@ def test_export_needs_the_permission_is_scoped_and_audited(tree, people):
     family(people.cadre, tree.zhangzhuang, "张建国", members=1)
     family(people.cadre_leiji, tree.leiji, "雷大", members=0)
     with pytest.raises(PermissionDenied):
-        imports.households_export(actor=people.handler, qs=Household.objects.all())
-    content = imports.households_export(actor=people.cadre, qs=Household.objects.all())
+        services.households_export(actor=people.handler, qs=Household.objects.all())
+    content = services.households_export(actor=people.cadre, qs=Household.objects.all())
     sheets = read_back(content)
     assert [r["户编号"] for r in sheets[H]] == [Household.objects.get(head_name="张建国").code]
     assert len(sheets[M]) == 2
@@ -447,7 +448,7 @@ def test_export_needs_the_permission_is_scoped_and_audited(tree, people):
 def test_export_leaves_out_the_dead_and_a_reimport_keeps_a_dead_head(tree, people):
     household = family(people.cadre, tree.zhangzhuang, "张建国", members=1)
     services.resident_record_death(actor=people.cadre, resident=household.head, on=timezone.localdate())
-    content = imports.households_export(actor=people.cadre, qs=Household.objects.all())
+    content = services.households_export(actor=people.cadre, qs=Household.objects.all())
     assert [r["姓名"] for r in read_back(content)[M]] == ["张小0"]
     job = start(people.cadre, content)
     assert job.errors == [], job.errors
@@ -488,7 +489,7 @@ def test_fast_id_number_agrees_with_normalize_id_number():
         except DjangoValidationError as exc:
             expected = exc.messages
         try:
-            got: object = imports.fast_id_number(raw)
+            got: object = cells.fast_id_number(raw)
         except DjangoValidationError as exc:
             got = exc.messages
         assert got == expected, raw
@@ -500,6 +501,6 @@ def test_initials_agree_with_pinyin_initials_on_awkward_names():
     rng = random.Random(3)
     chars = [chr(c) for c in range(0x4E00, 0x9FA5)]
     names += ["".join(rng.choice(chars) for _ in range(rng.randint(1, 4))) for _ in range(2000)]
-    initials = imports.Initials()
+    initials = cells.Initials()
     for name in names:
         assert initials(name) == pinyin_initials(name), name
