@@ -4,7 +4,7 @@ Builds (once) a county data set in a scratch database: the regions of 兰考县,
 per township and N generated requests (default 1,000,000) over every village and the last three years, each with
 2–4 handling events, in the state mix of a working county (≈70 % closed, the rest registered/accepted/replied,
 some overdue). Rows are written in bulk (executemany on SQLite, COPY on PostgreSQL) with every field filled the
-way minqing.petitions.services fills it (tracking code, paths, deadlines and the list clock of _reclock).
+way minqing.petitions.services fills it (tracking code, paths, deadlines and the list clock of reclock).
 
 Then times whole requests through the Django test client (middleware, session, templates), DEBUG off:
 the work list for the township officer and the county supervisor, the request page, and the track page.
@@ -146,6 +146,7 @@ def build(total: int) -> None:
     )
     from minqing.regions.models import Level, Region, subtree_q
     from minqing.regions.services import regions_load
+    from minqing.workcal.selectors import work_calendar
 
     t0 = time.perf_counter()
     regions_load(prefix="410225", data_dir=settings.MINQING_DIVISIONS_DIR)
@@ -185,7 +186,7 @@ def build(total: int) -> None:
         for c in leaves.values()
     ]
     rules = services.deadline_rules()
-    cal = services.work_calendar()
+    cal = work_calendar()
     memo: dict[tuple[str, datetime.date], Any] = {}
 
     def due(kind: str, start: datetime.date) -> Any:
@@ -394,7 +395,7 @@ def build(total: int) -> None:
                     last = closed
                     event(pid, "closed", closed, officer, public_note="已办结。", is_public=True,
                           data={"satisfaction": p["satisfaction"]})  # fmt: skip
-        # services._reclock: the list clock points at whatever is due next.
+        # services.reclock: the list clock points at whatever is due next.
         if status == "registered":
             p.update(due_date=p["accept_due"], due_kind="accept")
         elif status == "accepted" and p["stage"] == "initial":

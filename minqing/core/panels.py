@@ -15,10 +15,11 @@ from typing import Any
 
 # Pages that take panels, and the object each passes to its panels.
 HOUSEHOLD = "household"  # households.Household
-PETITION = "petition"  # petitions.Petition
-PETITION_INTAKE = "petition_intake"  # the typed request (petitions.views: what the intake form holds)
+PETITION = "petition"  # petitions.Petition: the main column, under the timeline
+PETITION_SIDE = "petition_side"  # petitions.Petition: the top of the side column, above the handling steps
+PETITION_INTAKE = "petition_intake"  # petitions.extensions.TypedRequest: the hint under the intake form
 
-PAGES = (HOUSEHOLD, PETITION, PETITION_INTAKE)
+PAGES = (HOUSEHOLD, PETITION, PETITION_SIDE, PETITION_INTAKE)
 
 
 @dataclass(frozen=True)

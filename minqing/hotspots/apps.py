@@ -9,3 +9,8 @@ class HotspotsConfig(AppConfig):
     menu = (item(30, _("热点预警"), "hotspots:list", "view_hotspots"),)
     verbose_name = _("热点与预警")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import extends
+
+        extends.register()

@@ -11,6 +11,6 @@ class MediationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import panels
+        from . import extends
 
-        panels.register()
+        extends.register()

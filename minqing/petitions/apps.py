@@ -12,6 +12,6 @@ class PetitionsConfig(AppConfig):
 
     def ready(self) -> None:
         # checks registers petitions.W001 (no CJK font for printed notices); panels fill other apps' pages.
-        from . import checks, panels  # noqa: F401
+        from . import checks, extends  # noqa: F401
 
-        panels.register()
+        extends.register()

@@ -17,6 +17,7 @@ from minqing.accounts.roles import Role
 from minqing.core.errors import ServiceError
 from minqing.households.models import Household
 from minqing.regions.models import Level, Region
+from minqing.workcal.selectors import work_calendar
 
 from . import services
 from .models import (
@@ -209,7 +210,7 @@ def _village_cadre(village: Region) -> User | None:
 
 def _backdate(p: Petition, start: datetime.date, rng: Random, as_of: datetime.date) -> None:
     """Move a request that was handled 'today' back to `start`, spacing its steps a few days apart."""
-    cal = services.work_calendar()
+    cal = work_calendar()
     rules = services.deadline_rules()
     tz = timezone.get_current_timezone()
     day = start
@@ -234,7 +235,7 @@ def _backdate(p: Petition, start: datetime.date, rng: Random, as_of: datetime.da
         p.rated_at = datetime.datetime.combine(rated, datetime.time(10), tzinfo=tz)
     if p.closed_at:
         p.closed_at = datetime.datetime.combine(dates.get("closed", day), datetime.time(16), tzinfo=tz)
-    services._reclock(p)
+    services.reclock(p)
     p.save()
 
 

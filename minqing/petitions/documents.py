@@ -26,6 +26,7 @@ from minqing.regions.models import PATH_DIGITS, Region
 from minqing.regions.models import Level as RegionLevel
 
 from .models import DayUnit, DeadlineKind, HandlingLevel, Petition, Stage, Status
+from .services.clock import deadline_rules, due_after
 
 TRACK_PATH = "/p/track/"
 
@@ -163,8 +164,6 @@ def _addressee(petition: Petition) -> str:
 
 
 def _days(kind: str) -> str:
-    from .services import deadline_rules
-
     days, unit = deadline_rules()[kind]
     if unit == DayUnit.WORKING:
         return _("%(n)d个工作日") % {"n": days}
@@ -193,8 +192,6 @@ def _track_hint(petition: Petition, track_url: str) -> str:
 
 def build_letter(petition: Petition, kind: str, *, track_url: str = TRACK_PATH) -> Letter:
     """The words of the document `kind` for the petition; ServiceError when it does not apply."""
-    from .services import due_after
-
     check_applies(petition, kind)
     title = document_title(petition, kind)
     issuer = issuing_body(petition)

@@ -38,7 +38,7 @@ from minqing.regions.scoping import (
     scope,
 )
 
-from . import documents, selectors, services
+from . import documents, extensions, selectors, services
 from .forms import (
     AcceptForm,
     AssignForm,
@@ -281,9 +281,8 @@ def petition_intake(request: AuthedRequest) -> HttpResponse:
         except (ValidationError, ServiceError) as exc:
             apply_errors(form, exc)
         else:
-            from minqing.textintel.services import suggestion_record_for
-
-            suggestion_record_for(actor=request.user, petition=p, channel="intake")
+            for hook in extensions.after_intake_form:
+                hook(request.user, p)
             messages.success(
                 request, _("已登记，查询码 %(code)s，请告知诉求人。") % {"code": p.tracking_code}
             )
@@ -313,15 +312,12 @@ def petition_similar(request: AuthedRequest) -> HttpResponse:
         found = selectors.similar_recent(
             request.user, region_path=region.path, category=category, phone=phone
         )
-    from minqing.hotspots.selectors import similar_text
-
-    text_hits = similar_text(
-        request.user,
+    typed = extensions.TypedRequest(
         title=data.get("title", "")[:_HINT_TEXT_MAX],
         content=data.get("content", "")[:_HINT_TEXT_MAX],
         region_path=region.path if region is not None else "",
     )
-    return render(request, "petitions/_similar.html", {"found": found[:8], "text_hits": text_hits})
+    return render(request, "petitions/_similar.html", {"found": found[:8], "typed": typed})
 
 
 # --- The request page -----------------------------------------------------------------------------------------
@@ -400,29 +396,6 @@ def _detail_context(request: AuthedRequest, p: Petition) -> dict[str, Any]:
         "show_urge": open_ and has_perm(user, Perm.SUPERVISE_PETITIONS, p.region_path),
         "show_link": can_act and not p.is_repeat and p.status != Status.MERGED,
         "documents": documents.available(p),
-        **_hotspots_context(user, p),
-        **_mediation_context(user, p),
-    }
-
-
-def _mediation_context(user: User, p: Petition) -> dict[str, Any]:
-    """The disputes this request became or came from, and whether the user may turn it into one (转为矛盾纠纷)."""
-    from minqing.mediation.selectors import disputes_visible
-
-    return {
-        "disputes": list(disputes_visible(user).filter(petition=p)),
-        "can_to_dispute": has_perm(user, Perm.RECORD_DISPUTES, p.region_path)
-        and p.region.level >= Level.VILLAGE,
-    }
-
-
-def _hotspots_context(user: User, p: Petition) -> dict[str, Any]:
-    from minqing.hotspots import selectors as hotspots
-
-    return {
-        "similar_text": hotspots.similar_to_petition(user, p),
-        "keywords": hotspots.petition_keywords(p),
-        "in_hotspots": hotspots.hotspots_of_petition(user, p),
     }
 
 

@@ -8,4 +8,7 @@ class TextintelConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers textintel.W001: active model cannot be loaded)
+        # checks registers textintel.W001 (the active model cannot be loaded).
+        from . import checks, extends  # noqa: F401
+
+        extends.register()

@@ -18,6 +18,6 @@ class VisitsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import panels
+        from . import extends
 
-        panels.register()
+        extends.register()
