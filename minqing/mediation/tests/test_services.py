@@ -28,6 +28,7 @@ from minqing.mediation.models import (
     StartMode,
     VillageOutcome,
 )
+from minqing.mediation.services import disputes as disputes_services
 from minqing.petitions.models import Petition
 from minqing.petitions.tests.factories import register
 
@@ -614,6 +615,6 @@ def test_the_same_household_cannot_be_on_both_sides(tree, people):
 def test_a_number_taken_at_the_same_moment_is_retried(tree, people, monkeypatch):
     first = dispute(people.cadre, tree.zhangzhuang)
     codes = iter([first.code, "MD209900001"])
-    monkeypatch.setattr(services, "_next_code", lambda year: next(codes))
+    monkeypatch.setattr(disputes_services, "_next_code", lambda year: next(codes))
     second = dispute(people.cadre, tree.zhangzhuang, households=(None, None), parties=[])
     assert second.code == "MD209900001"
