@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from minqing.accounts.models import User
-from minqing.households.models import Household
+from minqing.households.models import Household, Resident
 from minqing.regions.models import Level, Region, subtree_q
 from minqing.regions.scoping import Perm, get_for_actor, holders, region_q, regions_with, scope
 
@@ -239,3 +239,14 @@ def risky_open_disputes(actor: User, limit: int = 5) -> list[Dispute]:
         .select_related("region")
         .order_by("-risk_level", "-found_on", "-id")[:limit]
     )
+
+
+def party_resident(*, actor: User, pk: int) -> Resident | None:
+    """A registry person the actor may name as a party (in a village where they record disputes), else None."""
+    qs = Resident.objects.select_related("household").filter(pk=pk)
+    return scope(qs, actor, Perm.RECORD_DISPUTES).first()
+
+
+def party_household(*, actor: User, pk: int) -> Household | None:
+    """A registry household the actor may name as a party, else None."""
+    return scope(Household.objects.filter(pk=pk), actor, Perm.RECORD_DISPUTES).first()

@@ -2,7 +2,7 @@
 
 import datetime
 from collections.abc import Callable
-from functools import partial
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -20,10 +20,10 @@ from django.views.decorators.http import require_GET, require_POST
 from minqing.audit.models import Action
 from minqing.audit.services import audit_record
 from minqing.core.errors import ServiceError, ValidationError
+from minqing.core.paging import capped_page
 from minqing.core.request import AuthedRequest
 from minqing.core.uploads import check_upload
 from minqing.core.views_util import apply_errors, client_ip, inline_file
-from minqing.households.models import Household, Resident
 from minqing.households.selectors import household_get
 from minqing.households.selectors import search as registry_search
 from minqing.petitions.selectors import petition_detail as petition_get
@@ -90,8 +90,6 @@ def dispute_list(request: AuthedRequest) -> HttpResponse:
         campaign=_int(g.get("campaign")),
         q=g.get("q", "").strip()[:50],
     )
-    from minqing.core.paging import capped_page
-
     page = capped_page(selectors.dispute_list(request.user, f), PER_PAGE, g.get("page"))
     query = g.copy()
     query.pop("page", None)
@@ -129,13 +127,13 @@ def _parse_parties(request: AuthedRequest) -> tuple[list[services.PartyData], li
             problems.append(_("当事人选择不正确。"))
             continue
         if kind == "r":
-            resident = Resident.objects.select_related("household").filter(pk=int(pk)).first()
+            resident = selectors.party_resident(actor=request.user, pk=int(pk))
             if resident is None:
                 problems.append(_("所选当事人不存在或不在您负责的村（社区）范围内。"))
                 continue
             out.append(services.PartyData(side=side, resident=resident))
         else:
-            household = Household.objects.filter(pk=int(pk)).first()
+            household = selectors.party_household(actor=request.user, pk=int(pk))
             if household is None:
                 problems.append(_("所选当事人不存在或不在您负责的村（社区）范围内。"))
                 continue
@@ -158,8 +156,24 @@ def _picked(parties: list[services.PartyData]) -> list[dict[str, Any]]:
     return rows
 
 
+@dataclass(frozen=True)
+class DisputeSource:
+    """A record of another app that a new dispute is made from (a visit, see visits.views.visit_dispute_new):
+    what the form starts with, how the dispute is written (the source links itself), and what the page says."""
+
+    initial: dict[str, Any]
+    picked: list[dict[str, Any]]
+    create: Callable[..., Dispute]
+    context: dict[str, Any]
+
+
 @login_required
 def dispute_new(request: AuthedRequest) -> HttpResponse:
+    return dispute_form(request, source=None)
+
+
+def dispute_form(request: AuthedRequest, *, source: DisputeSource | None) -> HttpResponse:
+    """The new-dispute page, from scratch or from a request, a household, a campaign or another app's record."""
     require(request.user, Perm.RECORD_DISPUTES)
     villages = selectors.villages_for(request.user, Perm.RECORD_DISPUTES)
     staff_path = min(regions_with(request.user, Perm.RECORD_DISPUTES), key=len, default="")
@@ -169,21 +183,11 @@ def dispute_new(request: AuthedRequest) -> HttpResponse:
     petition_id = _int(request.GET.get("petition") or request.POST.get("petition"))
     if petition_id:
         petition = petition_get(request.user, petition_id)
-    visit = None
-    visit_id = _int(request.GET.get("visit") or request.POST.get("visit"))
-    if visit_id:
-        from minqing.visits.selectors import visit_get
-
-        visit = visit_get(request.user, visit_id)
     initial: dict[str, Any] = {"found_on": timezone.localdate()}
     picked: list[dict[str, Any]] = []
-    if visit is not None and request.method != "POST":
-        # Found on a visit: the village, the day and what was heard come along; the households met are offered
-        # as the first party and can be moved to the other side.
-        initial.update(region=visit.village_id, found_on=visit.visited_on, facts=visit.heard)
-        picked = [
-            {"value": f"h:{h.pk}:{Side.A}", "label": str(h), "side": Side.A} for h in visit.households.all()
-        ]
+    if source is not None and request.method != "POST":
+        initial.update(source.initial)
+        picked = list(source.picked)
     if petition is not None and request.method != "POST":
         data = services.dispute_data_from_petition(petition)
         initial.update(
@@ -231,11 +235,7 @@ def dispute_new(request: AuthedRequest) -> HttpResponse:
                 form.add_error(None, problems)
             else:
                 try:
-                    create = services.dispute_create
-                    if visit is not None:
-                        from minqing.visits.services import visit_dispute_create
-
-                        create = partial(visit_dispute_create, visit=visit)
+                    create = source.create if source is not None else services.dispute_create
                     dispute = create(
                         actor=request.user,
                         data=services.DisputeData(
@@ -271,11 +271,11 @@ def dispute_new(request: AuthedRequest) -> HttpResponse:
         {
             "form": form,
             "petition": petition,
-            "visit": visit,
             "picked": picked,
             "q": q,
             "results": _search(request, q) if q else None,
             "sides": Side.choices,
+            **(source.context if source is not None else {}),
         },
     )
 

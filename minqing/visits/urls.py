@@ -10,6 +10,7 @@ urlpatterns = [
     path("households/", views.household_pick, name="household_pick"),
     path("<int:pk>/", views.visit_detail, name="detail"),
     path("<int:pk>/finding/", views.visit_finding, name="finding"),
+    path("<int:pk>/dispute/", views.visit_dispute_new, name="dispute_new"),
     path("<int:pk>/photos/<int:photo_id>/", views.visit_photo, name="photo"),
     path("compliance/", views.compliance, name="compliance"),
     path("coverage/", views.coverage, name="coverage"),

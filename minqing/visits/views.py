@@ -1,6 +1,7 @@
 """下村/住村 pages: parse, call a service or selector, render."""
 
 import datetime
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -17,6 +18,9 @@ from minqing.core.errors import ServiceError, ValidationError
 from minqing.core.request import AuthedRequest
 from minqing.core.uploads import check_upload
 from minqing.core.views_util import apply_errors, inline_file
+from minqing.households.models import Household
+from minqing.mediation.models import Side
+from minqing.mediation.views import DisputeSource, dispute_form
 from minqing.petitions.selectors import leaf_categories
 from minqing.regions.models import Region
 from minqing.regions.scoping import Perm, has_perm, require
@@ -144,9 +148,25 @@ def visit_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             "findings": list(visit.findings.select_related("petition")),
             "finding_form": finding_form,
             "can_dispute": own and has_perm(request.user, Perm.RECORD_DISPUTES, visit.region_path),
-            "dispute_url": f"{reverse('mediation:new')}?visit={visit.pk}",
+            "dispute_url": reverse("visits:dispute_new", args=[visit.pk]),
         },
     )
+
+
+@login_required
+def visit_dispute_new(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A dispute found on this visit: mediation's form, starting from the visit, linked to it when written."""
+    visit = selectors.visit_get(request.user, pk)
+    households: list[Household] = list(visit.households.all())
+    # The village, the day and what was heard come along; the households met are offered as the first party and
+    # can be moved to the other side.
+    source = DisputeSource(
+        initial={"region": visit.village_id, "found_on": visit.visited_on, "facts": visit.heard},
+        picked=[{"value": f"h:{h.pk}:{Side.A}", "label": str(h), "side": Side.A} for h in households],
+        create=partial(services.visit_dispute_create, visit=visit),
+        context={"visit": visit},
+    )
+    return dispute_form(request, source=source)
 
 
 @login_required

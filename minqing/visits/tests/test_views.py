@@ -206,3 +206,39 @@ def test_a_photo_is_shown_to_those_who_see_the_entry_and_to_no_one_else(client, 
     assert client.get(url).status_code == 404
     client.force_login(people.cadre)
     assert client.get(reverse("visits:photo", args=[v.pk, 999999])).status_code == 404
+
+
+def test_a_dispute_found_on_a_visit_starts_from_the_visit_and_is_linked_to_it(client, tree, people):
+    from minqing.mediation.models import Dispute
+
+    h = household(tree.zhangzhuang, "李四")
+    v = log(people.cadre, tree.zhangzhuang, TODAY, households=[h], heard="两家因宅基地边界争吵").visit
+    client.force_login(people.cadre)
+    url = reverse("visits:dispute_new", args=[v.pk])
+    assert url in client.get(reverse("visits:detail", args=[v.pk])).content.decode()
+    page = client.get(url).content.decode()
+    assert "两家因宅基地边界争吵" in page and f"h:{h.pk}:a" in page
+    r = client.post(
+        url,
+        {
+            "region": tree.zhangzhuang.pk,
+            "kind": "homestead",
+            "title": "宅基地边界纠纷",
+            "facts": "两家因宅基地边界争吵",
+            "found_on": TODAY.isoformat(),
+            "people_involved": 2,
+            "risk_level": 1,
+            "party": [f"h:{h.pk}:a"],
+            "outside_b": "王五",
+        },
+    )
+    assert r.status_code == 302, r.context["form"].errors
+    d = Dispute.objects.get(title="宅基地边界纠纷")
+    assert v.findings.filter(dispute_id=d.pk).exists()
+
+
+def test_an_outsider_cannot_turn_someone_elses_visit_into_a_dispute(client, tree, people):
+    v = log(people.cadre, tree.zhangzhuang, TODAY).visit
+    client.force_login(people.outsider)
+    assert client.get(reverse("visits:dispute_new", args=[v.pk])).status_code == 404
+    assert client.post(reverse("visits:dispute_new", args=[v.pk]), {"title": "x"}).status_code == 404
