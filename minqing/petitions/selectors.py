@@ -8,14 +8,17 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from minqing.accounts.models import User
+from minqing.accounts.models import RoleAssignment, User
+from minqing.accounts.roles import Role
 from minqing.households.models import Household
-from minqing.regions.models import Region, subtree_q
+from minqing.regions.models import Level, Region, subtree_q
 from minqing.regions.scoping import (
     WIDE_PATH_DIGITS,
     Perm,
+    get_for_actor,
     get_petition_for_actor,
     has_perm,
+    regions_for,
     regions_with,
     scope,
     scope_petitions,
@@ -426,3 +429,24 @@ def closure_report(
     rows.sort(key=lambda r: r.label if group == "month" else -r.closed)
     total = JudgementRow(key="", label=str(_("合计")), **dict(qs.aggregate(**measures)))
     return total, rows
+
+
+# --- Leader reception days (大接访) ------------------------------------------------------------------------------
+
+
+def reception_days(*, actor: User) -> QuerySet[ReceptionDay]:
+    return scope(ReceptionDay.objects.select_related("leader", "region"), actor, Perm.VIEW_PETITIONS)
+
+
+def reception_day_get(*, actor: User, pk: int, perm: Perm = Perm.VIEW_PETITIONS) -> ReceptionDay:
+    """One reception day the actor holds `perm` over, or Http404."""
+    return get_for_actor(ReceptionDay.objects.select_related("leader", "region"), actor, perm, pk=pk)
+
+
+def reception_form_choices(*, actor: User) -> dict[str, Any]:
+    """The townships where the actor schedules reception days, and their leaders (who receive the people)."""
+    townships = regions_for(actor=actor, perm=Perm.MANAGE_RECEPTION, levels=[Level.TOWNSHIP])
+    leader_ids = RoleAssignment.objects.filter(role=Role.LEADER, region__in=townships).values_list(
+        "user_id", flat=True
+    )
+    return {"regions": townships, "leaders": User.objects.filter(pk__in=leader_ids, is_active=True)}

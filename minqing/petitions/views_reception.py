@@ -1,11 +1,8 @@
 """Leader reception days (大接访) for staff: schedule, bookings, who came and which request was registered."""
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,38 +10,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from minqing.accounts.models import RoleAssignment, User
-from minqing.accounts.roles import Role
 from minqing.core.errors import ServiceError
 from minqing.core.request import AuthedRequest
 from minqing.core.views_util import apply_errors
-from minqing.regions.models import Level, Region
-from minqing.regions.scoping import Perm, get_for_actor, has_perm, require, scope
+from minqing.regions.scoping import Perm, has_perm, require
 
 from . import selectors, services
 from .forms import ReceptionDayForm, ReceptionRegistrationForm
-from .models import ReceptionDay
-
-
-def _days(user: User) -> QuerySet[ReceptionDay]:
-    return scope(ReceptionDay.objects.select_related("leader", "region"), user, Perm.VIEW_PETITIONS)
-
-
-def _form_choices(user: User) -> dict[str, Any]:
-    townships = scope(
-        Region.objects.filter(level=Level.TOWNSHIP, is_active=True), user, Perm.MANAGE_RECEPTION, "path"
-    )
-    leader_ids = RoleAssignment.objects.filter(role=Role.LEADER, region__in=townships).values_list(
-        "user_id", flat=True
-    )
-    return {"regions": townships, "leaders": User.objects.filter(pk__in=leader_ids, is_active=True)}
 
 
 @login_required
 def reception_list(request: AuthedRequest) -> HttpResponse:
     require(request.user, Perm.VIEW_PETITIONS)
     today = timezone.localdate()
-    days = _days(request.user)
+    days = selectors.reception_days(actor=request.user)
     return render(
         request,
         "petitions/reception_list.html",
@@ -59,16 +38,16 @@ def reception_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def reception_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     require(request.user, Perm.MANAGE_RECEPTION)
-    day = (
-        get_for_actor(ReceptionDay.objects.all(), request.user, Perm.MANAGE_RECEPTION, pk=pk) if pk else None
-    )
+    day = selectors.reception_day_get(actor=request.user, pk=pk, perm=Perm.MANAGE_RECEPTION) if pk else None
     initial = {}
     if day is not None:
         initial = {f: getattr(day, f) for f in services.RECEPTION_FIELDS} | {
             "region": day.region,
             "leader": day.leader,
         }
-    form = ReceptionDayForm(request.POST or None, initial=initial, **_form_choices(request.user))
+    form = ReceptionDayForm(
+        request.POST or None, initial=initial, **selectors.reception_form_choices(actor=request.user)
+    )
     if request.method == "POST" and form.is_valid():
         d = dict(form.cleaned_data)
         region, leader = d.pop("region"), d.pop("leader")
@@ -84,9 +63,7 @@ def reception_edit(request: AuthedRequest, pk: int | None = None) -> HttpRespons
 
 @login_required
 def reception_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    day = get_for_actor(
-        ReceptionDay.objects.select_related("leader", "region"), request.user, Perm.VIEW_PETITIONS, pk=pk
-    )
+    day = selectors.reception_day_get(actor=request.user, pk=pk)
     form = ReceptionRegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -115,7 +92,7 @@ def reception_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def reception_attend(request: AuthedRequest, pk: int, registration_id: int) -> HttpResponse:
-    day = get_for_actor(ReceptionDay.objects.all(), request.user, Perm.VIEW_PETITIONS, pk=pk)
+    day = selectors.reception_day_get(actor=request.user, pk=pk)
     registration = day.registrations.filter(pk=registration_id).first()
     if registration is None:
         raise Http404
