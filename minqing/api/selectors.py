@@ -1,7 +1,7 @@
 """Reads of the API app: credentials by their secret, the Open311 service list, and requests as an Open311
 client may see them.
 
-An Open311 key is not a user and holds no role, so scoping.scope_petitions cannot take it; its reach is its
+An Open311 key is not a user and holds no role, so access.scope_petitions cannot take it; its reach is its
 region, applied here in one function (`_jurisdiction`) exactly as scoping applies a grant: the subtree of
 the region's path.
 """

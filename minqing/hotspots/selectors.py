@@ -4,8 +4,9 @@ spots and warnings. Every read is scoped through minqing.regions.scoping."""
 from django.db.models import QuerySet
 
 from minqing.accounts.models import User
+from minqing.petitions.access import petition_q, scope_petitions
 from minqing.petitions.models import Petition
-from minqing.regions.scoping import Perm, get_for_actor, petition_q, scope, scope_petitions
+from minqing.regions.scoping import Perm, get_for_actor, scope
 
 from . import text
 from .models import HotSpot, HotSpotMember, Warning, WarningStatus, WatchedPhrase

@@ -125,7 +125,7 @@ def near_duplicates(
     """Requests whose text nearly repeats `content`, best first, each confirmed by an exact comparison.
 
     `region_path` limits the search to a subtree (a township's path for intake); `visible` is the caller's
-    access filter on Petition (scoping.petition_q), applied before anything is read. Closed requests older than
+    access filter on Petition (access.petition_q), applied before anything is read. Closed requests older than
     RETAIN_DAYS and merged ones are ignored even while their rows wait for the next reindex."""
     norm = text.normalize(content)
     sig = text.minhash(norm)

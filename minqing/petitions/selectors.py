@@ -1,4 +1,4 @@
-"""Reading requests. Every query starts from scoping.scope_petitions, so what a user sees is decided in one place."""
+"""Reading requests. Every query starts from access.scope_petitions, so what a user sees is decided in one place."""
 
 import datetime
 from dataclasses import dataclass
@@ -16,15 +16,14 @@ from minqing.regions.scoping import (
     WIDE_PATH_DIGITS,
     Perm,
     get_for_actor,
-    get_petition_for_actor,
     has_perm,
     regions_for,
     regions_with,
     scope,
-    scope_petitions,
 )
 from minqing.workcal.selectors import work_calendar
 
+from .access import get_petition_for_actor, scope_petitions
 from .models import (
     OPEN_STATUSES,
     Category,

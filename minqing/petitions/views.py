@@ -29,16 +29,10 @@ from minqing.core.views_util import apply_errors, client_ip, inline_file
 from minqing.households.models import Household
 from minqing.households.selectors import household_by_code
 from minqing.regions.models import Level, Region, subtree_q
-from minqing.regions.scoping import (
-    Perm,
-    can_act_on_petition,
-    has_perm,
-    regions_with,
-    require,
-    scope,
-)
+from minqing.regions.scoping import Perm, has_perm, regions_with, require, scope
 
 from . import documents, extensions, selectors, services
+from .access import can_act_on_petition
 from .forms import (
     AcceptForm,
     AssignForm,

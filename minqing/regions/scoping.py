@@ -22,6 +22,9 @@ from minqing.accounts.roles import Role
 
 from .models import PATH_DIGITS, Region, subtree_q
 
+# Whoever is asking: a signed-in user, an anonymous visitor (the public pages) or nobody (a task, a command).
+type Actor = User | AnonymousUser | None
+
 
 class Perm(StrEnum):
     VIEW_HOUSEHOLDS = "view_households"
@@ -106,7 +109,7 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
 _CACHE_ATTR = "_minqing_grants"
 
 
-def _grants(actor: Any) -> list[tuple[Role, str]]:
+def _grants(actor: Actor) -> list[tuple[Role, str]]:
     """(role, region path) pairs held by the actor, cached on the user object for one request."""
     if actor is None or isinstance(actor, AnonymousUser) or not getattr(actor, "is_authenticated", False):
         return []
@@ -124,7 +127,7 @@ def _grants(actor: Any) -> list[tuple[Role, str]]:
     return cached
 
 
-def forget_grants(actor: Any) -> None:
+def forget_grants(actor: Actor) -> None:
     """Drop the cached grants after the actor's roles change."""
     if hasattr(actor, _CACHE_ATTR):
         delattr(actor, _CACHE_ATTR)
@@ -139,16 +142,16 @@ def _minimal(paths: Iterable[str]) -> list[str]:
     return sorted(kept)
 
 
-def regions_with(actor: Any, perm: Perm) -> list[str]:
+def regions_with(actor: Actor, perm: Perm) -> list[str]:
     """Region paths in which the actor holds `perm`, minimal (no path below another)."""
     return _minimal(path for role, path in _grants(actor) if perm in ROLE_PERMS.get(role, frozenset()))
 
 
-def roles_of(actor: Any) -> set[Role]:
+def roles_of(actor: Actor) -> set[Role]:
     return {role for role, _path in _grants(actor)}
 
 
-def has_perm(actor: Any, perm: Perm, region_path: str | None = None) -> bool:
+def has_perm(actor: Actor, perm: Perm, region_path: str | None = None) -> bool:
     """Does the actor hold `perm` anywhere (region_path None) or over the region `region_path`?"""
     paths = regions_with(actor, perm)
     if region_path is None:
@@ -156,7 +159,7 @@ def has_perm(actor: Any, perm: Perm, region_path: str | None = None) -> bool:
     return any(region_path.startswith(p) for p in paths)
 
 
-def require(actor: Any, perm: Perm, region_path: str | None = None) -> None:
+def require(actor: Actor, perm: Perm, region_path: str | None = None) -> None:
     """Raise PermissionDenied unless has_perm(); for actions on objects the actor can already see."""
     if not has_perm(actor, perm, region_path):
         raise PermissionDenied(_("您没有执行此操作的权限。"))
@@ -167,7 +170,7 @@ WIDE_PATH_DIGITS = 9
 
 
 def region_q(
-    actor: Any,
+    actor: Actor,
     perm: Perm = Perm.VIEW_HOUSEHOLDS,
     field: str = "region_path",
     *,
@@ -187,14 +190,18 @@ def region_q(
 
 
 def scope[M: Model](
-    qs: QuerySet[M], actor: Any, perm: Perm = Perm.VIEW_HOUSEHOLDS, field: str = "region_path"
+    qs: QuerySet[M], actor: Actor, perm: Perm = Perm.VIEW_HOUSEHOLDS, field: str = "region_path"
 ) -> QuerySet[M]:
     """Restrict a queryset to what the actor may see. Every read of region-bound data goes through here."""
     return qs.filter(region_q(actor, perm, field))
 
 
 def get_for_actor[M: Model](
-    qs: QuerySet[M], actor: Any, perm: Perm = Perm.VIEW_HOUSEHOLDS, field: str = "region_path", **lookup: Any
+    qs: QuerySet[M],
+    actor: Actor,
+    perm: Perm = Perm.VIEW_HOUSEHOLDS,
+    field: str = "region_path",
+    **lookup: Any,
 ) -> M:
     """One object the actor may see, or Http404 exactly as if it did not exist."""
     try:
@@ -203,48 +210,7 @@ def get_for_actor[M: Model](
         raise Http404(_("找不到该记录。")) from exc
 
 
-def petition_q(actor: Any, *, for_sorted_page: bool = False) -> Q:
-    """Requests the actor may see: everything in their regions, and for a department's staff only what is
-    assigned to their department or to them (a department is not a region, so its reach is the assignment)."""
-    q = region_q(actor, Perm.VIEW_PETITIONS, for_sorted_page=for_sorted_page)
-    if regions_with(actor, Perm.HANDLE_ASSIGNED):
-        dept_ids = list(actor.departments.filter(is_active=True).values_list("pk", flat=True))
-        q |= region_q(actor, Perm.HANDLE_ASSIGNED) & (Q(department_id__in=dept_ids) | Q(assignee_id=actor.pk))
-    return q
-
-
-def scope_petitions[M: Model](qs: QuerySet[M], actor: Any, *, for_sorted_page: bool = False) -> QuerySet[M]:
-    return qs.filter(petition_q(actor, for_sorted_page=for_sorted_page))
-
-
-def get_petition_for_actor[M: Model](qs: QuerySet[M], actor: Any, **lookup: Any) -> M:
-    """One request the actor may see, or Http404 exactly as if it did not exist."""
-    try:
-        return scope_petitions(qs, actor).get(**lookup)
-    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
-        raise Http404(_("找不到该记录。")) from exc
-
-
-def can_act_on_petition(actor: Any, petition: Any) -> bool:
-    """May the actor take a handling step (accept, route, reply, close)? Those at the level now handling it, and
-    above it, may; a department's staff may answer what is assigned to them."""
-    if has_perm(actor, Perm.HANDLE_PETITIONS, petition.handler_path):
-        return True
-    return is_assigned(actor, petition)
-
-
-def is_assigned(actor: Any, petition: Any) -> bool:
-    if not has_perm(actor, Perm.HANDLE_ASSIGNED, petition.region_path):
-        return False
-    if petition.assignee_id is not None and petition.assignee_id == actor.pk:
-        return True
-    return (
-        petition.department_id is not None
-        and actor.departments.filter(pk=petition.department_id, is_active=True).exists()
-    )
-
-
-def regions_for(*, actor: Any, perm: Perm, levels: Iterable[int]) -> "QuerySet[Region]":
+def regions_for(*, actor: Actor, perm: Perm, levels: Iterable[int]) -> "QuerySet[Region]":
     """Active regions of the given levels in which the actor holds `perm`: the choices of pickers and filters."""
     return scope(Region.objects.filter(level__in=list(levels), is_active=True), actor, perm, "path").order_by(
         "path"
@@ -270,5 +236,5 @@ def scope_to_region[M: Model](qs: QuerySet[M], region_path: str, field: str = "r
     return qs.filter(subtree_q(region_path, field))
 
 
-def can_see_path(actor: Any, region_path: str, perm: Perm = Perm.VIEW_HOUSEHOLDS) -> bool:
+def can_see_path(actor: Actor, region_path: str, perm: Perm = Perm.VIEW_HOUSEHOLDS) -> bool:
     return has_perm(actor, perm, region_path)

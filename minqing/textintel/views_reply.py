@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from minqing.core.request import AuthedRequest
 from minqing.petitions import selectors as petition_selectors
-from minqing.regions.scoping import can_act_on_petition
+from minqing.petitions.access import can_act_on_petition
 
 from . import replycheck
 

@@ -19,18 +19,10 @@ from minqing.accounts.roles import Role
 from minqing.households.models import Household, HouseholdStatus
 from minqing.households.selectors import search
 from minqing.mediation.selectors import open_disputes_in_region
+from minqing.petitions.access import scope_petitions
 from minqing.petitions.models import Petition, Status
 from minqing.regions.models import Level, Region, subtree_q
-from minqing.regions.scoping import (
-    Perm,
-    can_see_path,
-    get_for_actor,
-    has_perm,
-    region_q,
-    regions_with,
-    scope,
-    scope_petitions,
-)
+from minqing.regions.scoping import Perm, can_see_path, get_for_actor, has_perm, region_q, regions_with, scope
 
 from .models import Attendance, Course, Metric, Period, QuotaRule, Topic, Visit, VisitHousehold
 

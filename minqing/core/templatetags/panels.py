@@ -18,5 +18,6 @@ def panels(context: template.Context, page: str, obj: Any) -> SafeString:
     parts = []
     for filled in registry.collect(page, user, obj):
         # Each panel sees the page's context (the object, CSRF token, request) under its own names.
-        parts.append(render_to_string(filled.template, {**context.flatten(), **filled.context}, request))
+        page_context: dict[str, Any] = {str(k): v for k, v in context.flatten().items()}
+        parts.append(render_to_string(filled.template, {**page_context, **filled.context}, request))
     return mark_safe("".join(parts))

@@ -92,7 +92,7 @@ def _imports_of(module: str, path: Path) -> Iterator[Import]:
             ]
         for target in targets:
             if target.startswith("minqing."):
-                yield Import(module, target, path, child.lineno, in_function)  # type: ignore[attr-defined]
+                yield Import(module, target, path, child.lineno, in_function)
         nested = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
         yield from visit(child, nested)
 

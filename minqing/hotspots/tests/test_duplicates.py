@@ -11,9 +11,9 @@ from minqing.hotspots.models import DupBand
 from minqing.hotspots.selectors import similar_text, similar_to_petition
 from minqing.hotspots.services import RETAIN_DAYS, dupindex_rebuild, near_duplicates
 from minqing.hotspots.text import BANDS
+from minqing.petitions.access import petition_q
 from minqing.petitions.models import Petition, Status
 from minqing.petitions.tests.factories import register
-from minqing.regions.scoping import petition_q
 
 pytestmark = pytest.mark.django_db
 

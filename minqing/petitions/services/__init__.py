@@ -9,8 +9,8 @@ each other directly and nothing here imports the petitions tasks, so there is no
 row change together or not at all.
 
 Services assume the caller may already see the petition it passes (views fetch it with
-scoping.get_petition_for_actor); they check the *action* themselves: who may act depends on the level now
-handling the petition (scoping.can_act_on_petition). A public caller (the resident on the track page, an Open311
+access.get_petition_for_actor); they check the *action* themselves: who may act depends on the level now
+handling the petition (access.can_act_on_petition). A public caller (the resident on the track page, an Open311
 client) passes actor=None and is limited to what the law gives the person: submit, rate, ask to reopen, ask for
 复查/复核.
 """

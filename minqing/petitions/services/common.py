@@ -17,12 +17,9 @@ from minqing.core.notify import notify
 from minqing.households.identity import normalize_phone
 from minqing.regions.models import PATH_DIGITS, Region
 from minqing.regions.models import Level as RegionLevel
-from minqing.regions.scoping import (
-    Perm,
-    can_act_on_petition,
-    has_perm,
-)
+from minqing.regions.scoping import Perm, has_perm
 
+from ..access import can_act_on_petition
 from ..models import (
     LEVEL_REGION,
     Channel,

@@ -10,14 +10,10 @@ from django.utils.translation import gettext as _
 from minqing.accounts.models import User
 from minqing.audit.services import snapshot
 from minqing.core.errors import ServiceError, ValidationError
-from minqing.regions.scoping import (
-    Perm,
-    can_act_on_petition,
-    has_perm,
-    require,
-)
+from minqing.regions.scoping import Perm, has_perm, require
 from minqing.workcal.selectors import work_calendar
 
+from ..access import can_act_on_petition
 from ..models import (
     OPEN_STATUSES,
     DeadlineKind,

@@ -19,11 +19,7 @@ from minqing.core.uploads import CheckedFile
 from minqing.households.models import Household, Resident
 from minqing.regions.models import PATH_DIGITS, Region, subtree_q
 from minqing.regions.models import Level as RegionLevel
-from minqing.regions.scoping import (
-    Perm,
-    regions_with,
-    require,
-)
+from minqing.regions.scoping import Perm, regions_with, require
 from minqing.workcal.selectors import work_calendar
 
 from .. import extensions

@@ -11,11 +11,7 @@ from minqing.audit.services import audit_record, snapshot
 from minqing.core.errors import ServiceError, ValidationError
 from minqing.regions.models import Level as RegionLevel
 from minqing.regions.models import Region
-from minqing.regions.scoping import (
-    Perm,
-    has_perm,
-    require,
-)
+from minqing.regions.scoping import Perm, has_perm, require
 
 from ..models import (
     Petition,

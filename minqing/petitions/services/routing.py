@@ -9,10 +9,7 @@ from django.utils.translation import gettext as _
 from minqing.accounts.models import User
 from minqing.audit.services import snapshot
 from minqing.core.errors import ServiceError, ValidationError
-from minqing.regions.scoping import (
-    Perm,
-    has_perm,
-)
+from minqing.regions.scoping import Perm, has_perm
 
 from ..models import (
     LEVEL_ORDER,

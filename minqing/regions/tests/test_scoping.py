@@ -62,9 +62,9 @@ def test_inactive_user_has_no_access(tree, people):
 
 
 def test_the_sorted_page_form_of_a_wide_grant_matches_the_same_rows(tree, people):
+    from minqing.petitions.access import scope_petitions
     from minqing.petitions.models import Petition
     from minqing.petitions.tests.factories import register
-    from minqing.regions.scoping import scope_petitions
 
     register(None, tree.zhangzhuang)
     register(None, tree.other_village, submitter_phone="13900000000")
