@@ -56,11 +56,9 @@ fonts:
 run: install fonts
 	$(MINQING) migrate --noinput
 	$(MINQING) demo_load --if-empty
-	@$(MINQING) petitions_schedule
 	-@if [ -f "$(TEXT_CSV)" ] && $(MINQING) textintel status 2>/dev/null | grep -q '^none'; then \
 	  echo "training the category model on $(TEXT_CSV)…"; $(MINQING) textintel train --csv "$(TEXT_CSV)"; fi
-	-@$(MINQING) textintel schedule
-	-@$(MINQING) hotspots_schedule
+	@$(MINQING) schedule
 	-@$(MINQING) pdf_font_cache
 	@$(MINQING) demo_logins --url http://$(HOST):$(PORT)/
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the task worker)"

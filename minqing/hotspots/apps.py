@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from minqing.core.menu import item
+from minqing.core.schedule import periodic
 
 
 class HotspotsConfig(AppConfig):
@@ -12,5 +13,7 @@ class HotspotsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import extends
+        from .tasks import compute_hotspots, next_run
 
         extends.register()
+        periodic("hotspots_compute", compute_hotspots, next_run)

@@ -1,14 +1,16 @@
 """The daily hot-spot run, on the task worker (`minqing db_worker`) beside stateless app servers.
 
-With `reschedule`, each run queues the next for tomorrow morning (as petitions.tasks does for reminders), so one
-`minqing hotspots_schedule` starts the daily cycle; a county that prefers cron runs `minqing hotspots_compute`.
+With `reschedule`, each run queues the next for tomorrow morning (core.schedule, as for the reminders), so one
+`minqing schedule` (or `minqing hotspots_schedule`) starts the daily cycle; a county that prefers cron runs
+`minqing hotspots_compute`.
 """
 
 import datetime
 import logging
 
-from django.tasks import default_task_backend, task
-from django.utils import timezone
+from django.tasks import task
+
+from minqing.core import schedule
 
 from . import services
 
@@ -18,14 +20,12 @@ RUN_AT = datetime.time(6, 30)  # before the township's morning meeting
 
 
 def next_run(now: datetime.datetime | None = None) -> datetime.datetime:
-    now = timezone.localtime(now)
-    tomorrow = now.date() + datetime.timedelta(days=1)
-    return datetime.datetime.combine(tomorrow, RUN_AT, tzinfo=now.tzinfo)
+    return schedule.next_daily(RUN_AT, now)
 
 
 @task
 def compute_hotspots(reschedule: bool = False) -> dict[str, int]:
     run = services.hotspots_compute()
-    if reschedule and default_task_backend.supports_defer:
-        compute_hotspots.using(run_after=next_run()).enqueue(reschedule=True)
+    if reschedule:
+        schedule.queue_next(compute_hotspots)
     return {"townships": run.townships, "hotspots": run.hotspots, "warnings": run.warnings}

@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from minqing.core.menu import item
+from minqing.core.schedule import periodic
 
 
 class PetitionsConfig(AppConfig):
@@ -11,7 +12,9 @@ class PetitionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # checks registers petitions.W001 (no CJK font for printed notices); panels fill other apps' pages.
+        # checks registers petitions.W001 (no CJK font for printed notices); extends fills other apps' pages.
         from . import checks, extends  # noqa: F401
+        from .tasks import next_run, remind_due_petitions
 
         extends.register()
+        periodic("petitions_remind", remind_due_petitions, next_run)

@@ -1,7 +1,7 @@
 """Periodic retraining of the category model from this deployment's own confirmed requests.
 
-`retrain_category_model(reschedule=True)` queues its own next run, so one `minqing textintel schedule` starts a
-cycle on a backend that can defer (the database backend can). A new version is activated only when it has enough
+`retrain_category_model(reschedule=True)` queues its own next run (core.schedule), so one `minqing schedule` (or
+`minqing textintel schedule`) starts a cycle on a backend that can defer (the database backend can). A new version is activated only when it has enough
 examples and scores no worse on its hold-out than the active one, so a quiet month cannot replace a good model
 with a weak one; every version stays in the list and can be switched to by hand.
 """
@@ -11,9 +11,9 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.tasks import default_task_backend, task
-from django.utils import timezone
+from django.tasks import task
 
+from minqing.core import schedule
 from minqing.core.errors import ServiceError
 
 from . import services
@@ -25,9 +25,7 @@ RUN_AT = datetime.time(2, 30)
 
 
 def next_run(now: datetime.datetime | None = None) -> datetime.datetime:
-    now = timezone.localtime(now)
-    day = now.date() + datetime.timedelta(days=int(getattr(settings, "TEXTINTEL_RETRAIN_DAYS", 7)))
-    return datetime.datetime.combine(day, RUN_AT, tzinfo=now.tzinfo)
+    return schedule.next_every(int(getattr(settings, "TEXTINTEL_RETRAIN_DAYS", 7)), RUN_AT, now)
 
 
 def _holdout_f1(tm: TextModel | None) -> float:
@@ -44,8 +42,8 @@ def retrain_category_model(reschedule: bool = False) -> dict[str, Any]:
     except ServiceError as exc:
         logger.warning("category model not retrained: %s", exc.message)
         result["reason"] = exc.message
-    if reschedule and default_task_backend.supports_defer:
-        retrain_category_model.using(run_after=next_run()).enqueue(reschedule=True)
+    if reschedule:
+        schedule.queue_next(retrain_category_model)
     return result
 
 

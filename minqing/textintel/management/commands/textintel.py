@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.tasks import task_backends
 
+from minqing.core import schedule
 from minqing.core.errors import ServiceError
 
 from ... import classifier, engine, selectors, services
@@ -38,7 +38,7 @@ class Command(BaseCommand):
         act = sub.add_parser("activate", help="启用某一版本（也用于切回旧版本）")
         act.add_argument("version", type=int)
         sub.add_parser("off", help="停用分类建议（保留所有版本）")
-        sub.add_parser("schedule", help="把定期训练放入任务队列")
+        sub.add_parser("schedule", help="把定期训练放入任务队列（minqing schedule 一并排入所有定期任务）")
         sub.add_parser("status", help="在用模型的状态")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -122,24 +122,11 @@ class Command(BaseCommand):
         self.stdout.write("category suggestions off")
 
     def _schedule(self, **options: Any) -> None:
-        if _already_queued():
+        if not schedule.start(retrain_category_model):
             self.stdout.write("定期训练已在队列中。")
             return
-        retrain_category_model.enqueue(reschedule=True)
         self.stdout.write("已排入定期训练。")
 
     def _status(self, **options: Any) -> None:
         state, message = engine.status()
         self.stdout.write(f"{state}: {message}")
-
-
-def _already_queued() -> bool:
-    if type(task_backends["default"]).__module__.split(".")[0] != "django_tasks_db":
-        return False
-    from django.tasks import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
-    return DBTaskResult.objects.filter(
-        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
-        task_path=retrain_category_model.module_path,
-    ).exists()
