@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from minqing.accounts.models import User
-from minqing.core.errors import ServiceError
+from minqing.core.errors import ConflictError, ServiceError
 from minqing.core.paging import capped_page
 from minqing.core.request import AuthedRequest
 from minqing.core.uploads import check_upload
@@ -545,9 +545,13 @@ def petition_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
             assignees=User.objects.filter(is_active=True, departments__in=ctx_depts).distinct(),
         )
     form = form_class(request.POST, **kwargs)
+    conflict = False
     if form.is_valid():
         try:
             call(request, p, form.cleaned_data)
+        except ConflictError as exc:
+            conflict = True  # someone else changed the request since this page was read
+            apply_errors(form, exc)
         except (ValidationError, ServiceError) as exc:
             apply_errors(form, exc)
         except PermissionDenied as exc:
@@ -580,7 +584,7 @@ def petition_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
     context["failed_step"] = step
     for error in form.non_field_errors():
         messages.error(request, str(error))
-    status = 409 if any("他人" in str(e) for e in form.non_field_errors()) else 400
+    status = 409 if conflict else 400
     return render(request, "petitions/detail.html", context, status=status)
 
 
