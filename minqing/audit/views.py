@@ -1,7 +1,6 @@
 import datetime
 import io
 
-import xlsxwriter
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from minqing.core.forms import StyledForm
 from minqing.core.request import AuthedRequest
+from minqing.printing import xlsx
 from minqing.regions.scoping import Perm, require
 
 from .models import Action, AuditEntry
@@ -59,7 +59,8 @@ def audit_export(request: AuthedRequest) -> HttpResponse:
     require(request.user, Perm.VIEW_AUDIT)
     _form, qs = _filtered(request)
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True})
+    book = xlsx.new_workbook(buffer, constant_memory=True)
+    formats = xlsx.Formats(book)
     sheet = book.add_worksheet(_("审计日志"))
     headers = [
         _("时间"),
@@ -73,12 +74,13 @@ def audit_export(request: AuthedRequest) -> HttpResponse:
         _("修改前"),
         _("修改后"),
     ]
-    sheet.write_row(0, 0, headers)
+    xlsx.write_row(sheet, 0, headers, formats)
     tz = timezone.get_current_timezone()
     for i, e in enumerate(qs[:EXPORT_LIMIT].iterator(chunk_size=2000), start=1):
-        sheet.write_row(
+        # Names, notes and snapshots are user text: written as strings, never as formulas or links.
+        xlsx.write_row(
+            sheet,
             i,
-            0,
             [
                 e.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
                 e.actor_name,
@@ -91,6 +93,7 @@ def audit_export(request: AuthedRequest) -> HttpResponse:
                 str(e.before) if e.before is not None else "",
                 str(e.after) if e.after is not None else "",
             ],
+            formats,
         )
     book.close()
     stamp = datetime.datetime.now(tz).strftime("%Y%m%d-%H%M")

@@ -1,8 +1,9 @@
-"""The household workbook (民情档案 Excel): its layout, the template, reading cells, export, error report.
+"""The household workbook (民情档案 Excel): its layout, the template, reading its sheets, export, error report.
 
 The same two sheets and headers serve the template, the import and the export, so an exported file
 can be edited and imported again. Reading uses python-calamine (fast, streaming rows); writing uses
-xlsxwriter (constant memory for exports).
+xlsxwriter (constant memory for exports); the cells and writers any workbook shares are in
+minqing.printing.xlsx.
 
 Headers are part of the file format, not interface text: they are fixed Chinese strings and are not
 translated, otherwise a workbook downloaded in one language could not be imported in another.
@@ -11,22 +12,18 @@ translated, otherwise a workbook downloaded in one language could not be importe
 import datetime
 import io
 import itertools
-import re
-import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from operator import itemgetter
-from typing import Any, NamedTuple
-from xml.etree import ElementTree
+from typing import Any
 
-import python_calamine
-import xlsxwriter
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from minqing.printing import xlsx
+from minqing.printing.xlsx import Col, WorkbookError
 from minqing.regions.models import Level, Region
 
 from .identity import id_birth_date
@@ -42,19 +39,8 @@ EXAMPLE_PREFIX = "示例"
 # registry that is not a real code of the row's village is treated the same way.
 TEMP_CODE_EXAMPLE = "新1"
 
-TAG_SEPARATORS = re.compile(r"[、,，;；]+")
-TEXT = "@"
-DATE_FORMAT = "yyyy-mm-dd"
 # Data validations reach this far down; beyond it cells are still accepted, just without a dropdown.
 TEMPLATE_VALIDATION_ROWS = 20000
-
-
-class Col(NamedTuple):
-    key: str
-    header: str
-    width: int
-    text: bool = False  # formatted as text ("@") so Excel keeps long digit strings intact
-    required: bool = False
 
 
 HOUSEHOLD_COLUMNS: tuple[Col, ...] = (
@@ -76,7 +62,7 @@ MEMBER_COLUMNS: tuple[Col, ...] = (
     Col("name", "姓名", 12, required=True),
     Col("relation", "与户主关系", 14, required=True),
     Col("gender", "性别", 6),
-    Col("birth_date", "出生日期", 12),
+    Col("birth_date", "出生日期", 12, kind="date"),
     Col("ethnicity", "民族", 8),
     Col("id_number", "身份证号", 22, text=True),
     Col("phone", "联系电话", 16, text=True),
@@ -89,147 +75,8 @@ LAND_KEYS = ("land_farmland", "land_forest", "land_garden", "land_homestead")
 SHEET_COLUMNS = {HOUSEHOLD_SHEET: HOUSEHOLD_COLUMNS, MEMBER_SHEET: MEMBER_COLUMNS}
 HEADER = {sheet: {c.key: c.header for c in cols} for sheet, cols in SHEET_COLUMNS.items()}
 
-
-def choice_labels(choices: Any) -> dict[str, str]:
-    """label → value of a TextChoices, in the file's language (Chinese) whatever the user's language."""
-    with translation.override("zh-hans"):
-        return {str(label): value for value, label in choices.choices}
-
-
-def enum_lookup(choices: Any) -> dict[str, str]:
-    """Accept the Chinese label (what the template offers) and the stored value (what a script might write)."""
-    lookup = {value: value for value in choices.values}
-    lookup.update(choice_labels(choices))
-    return lookup
-
-
-# --------------------------------------------------------------------------------------------------
-# Cells
-
-
-def cell_text(value: Any) -> str:
-    """A cell as text: whole numbers lose their '.0', dates become ISO dates."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-# Excel keeps 15 significant digits; anything longer stored as a number has already lost digits.
-_EXCEL_DIGITS = 15
-
-
-def code_text(value: Any) -> str:
-    """A code cell (户编号, region code) as text; raise ValueError when Excel has mangled it into a number."""
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        if isinstance(value, float) and not value.is_integer():
-            raise ValueError("scientific")
-        if len(str(int(value))) > _EXCEL_DIGITS:
-            raise ValueError("too_long")
-        return str(int(value))
-    text = cell_text(value)
-    if re.fullmatch(r"\d(\.\d+)?[eE]\+?\d+", text):
-        raise ValueError("scientific")
-    return text.replace(" ", "")
-
-
-_DATE_PARTS = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
-_DATE_DIGITS = re.compile(r"(\d{4})(\d{2})(\d{2})")
-
-
-def cell_date(value: Any) -> datetime.date | None:
-    """A date cell: a real Excel date, or text like 1980-01-02, 1980/1/2, 1980年1月2日, 19800102.
-
-    Raise ValueError when the cell holds something else.
-    """
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        # A plain number: only 19800102 is unambiguous; a serial without date format is not.
-        if float(value).is_integer() and 10000000 <= value <= 99991231:
-            value = str(int(value))
-        else:
-            raise ValueError("number")
-    text = str(value).strip()
-    match = _DATE_PARTS.fullmatch(text) or _DATE_DIGITS.fullmatch(text)
-    if not match:
-        raise ValueError("format")
-    year, month, day = (int(p) for p in match.groups())
-    return datetime.date(year, month, day)
-
-
-_MAX_LAND = Decimal("999999.99")
-_THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?")
-_ZERO = Decimal("0.00")
-_CENT = Decimal("0.01")
-
-
-def cell_decimal(value: Any) -> Decimal:
-    """Land area in mu, rounded to 0.01; blank is 0. Raise ValueError('nan'|'negative'|'too_big')."""
-    if value is None or value == "" or value == 0:
-        return _ZERO
-    if type(value) is float and 0 < value <= 999999.99:
-        return Decimal(repr(value)).quantize(_CENT)
-    if isinstance(value, bool):
-        raise ValueError("nan")
-    if isinstance(value, float | int):
-        text = repr(value) if isinstance(value, float) else str(value)
-    else:
-        text = str(value).strip().removesuffix("亩").strip()
-        if not text:
-            return _ZERO
-        if "," in text:
-            # Only as a thousands separator (1,234.5); "2,5" would silently become 25.
-            if not _THOUSANDS.fullmatch(text):
-                raise ValueError("nan")
-            text = text.replace(",", "")
-    try:
-        number = Decimal(text)
-    except InvalidOperation as exc:
-        raise ValueError("nan") from exc
-    if not number.is_finite():
-        raise ValueError("nan")
-    if number < 0:
-        raise ValueError("negative")
-    # Compared before rounding: quantize() itself fails on numbers beyond the decimal context.
-    if number >= _MAX_LAND + Decimal("0.005"):
-        raise ValueError("too_big")
-    return number.quantize(_CENT)
-
-
-def split_tags(value: Any) -> list[str]:
-    text = cell_text(value)
-    if not text:
-        return []
-    return [t.strip() for t in TAG_SEPARATORS.split(text) if t.strip()]
-
-
 # --------------------------------------------------------------------------------------------------
 # Reading
-
-
-class WorkbookError(Exception):
-    """The file cannot be read as a household workbook at all; `problems` says why, for the error list."""
-
-    def __init__(self, message: str, problems: list[dict[str, Any]] | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.problems = problems or []
 
 
 @dataclass
@@ -263,71 +110,6 @@ class SheetReader:
             yield number, cells
 
 
-# Unpacked sheets of a 400,000-row workbook are a few hundred MB; far more is a zip bomb, not data.
-_MAX_UNPACKED = 2 * 1024**3
-
-
-def _not_xlsx() -> WorkbookError:
-    return WorkbookError(
-        _(
-            "文件不是有效的 Excel .xlsx 文件（可能是 CSV、旧版 .xls 或其他格式改了扩展名，或文件已损坏）。"
-            "请用 Excel 或 WPS 打开后“另存为”Excel 工作簿（.xlsx）再上传。"
-        )
-    )
-
-
-def open_workbook(content: bytes) -> Any:
-    """Open the upload as an .xlsx workbook, or raise WorkbookError with one clear file-level message."""
-    if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        # An OLE file: legacy .xls (or an encrypted .xlsx, which Office also wraps in OLE).
-        raise WorkbookError(
-            _(
-                "文件不是有效的 Excel .xlsx 文件：这是旧版 .xls 格式或设置了打开密码的文件。"
-                "请去掉密码，并用 Excel 或 WPS “另存为”Excel 工作簿（.xlsx）后再上传。"
-            )
-        )
-    if not content.startswith(b"PK\x03\x04"):
-        raise _not_xlsx()
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise _not_xlsx() from exc
-    if "xl/workbook.xml" not in names:
-        # A zip, but not a spreadsheet in Excel's format (e.g. .ods, .docx, or an ordinary zip).
-        raise _not_xlsx()
-    if unpacked > _MAX_UNPACKED:
-        raise WorkbookError(_("文件解压后过大，无法导入；请分批导入。"))
-    try:
-        return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
-    except Exception as exc:  # calamine raises several unrelated types for damaged files
-        raise _not_xlsx() from exc
-
-
-def _norm_header(value: Any) -> str:
-    text = cell_text(value).replace("（", "(").replace("）", ")")
-    return re.sub(r"\s+", "", text).strip("*")
-
-
-def _find_header(sheet: Any, columns: Sequence[Col]) -> tuple[int, list[Any]] | None:
-    """The header row: among the first rows, the first holding most expected headers (a title row may
-    precede it); otherwise the first non-blank row, so that the error names what was found there."""
-    expected = {c.header for c in columns}
-    first: tuple[int, list[Any]] | None = None
-    for index, row in enumerate(sheet.iter_rows()):
-        if index >= 10:
-            break
-        found = {_norm_header(v) for v in row}
-        if not any(v != "" for v in found):
-            continue
-        if first is None:
-            first = (index + 1, row)
-        if len(found & expected) * 2 >= len(expected):
-            return index + 1, row
-    return first
-
-
 def read_sheet(workbook: Any, name: str) -> SheetReader:
     """Locate `name` and its headers; raise WorkbookError for a missing sheet or wrong headers."""
     columns = SHEET_COLUMNS[name]
@@ -341,8 +123,8 @@ def read_sheet(workbook: Any, name: str) -> SheetReader:
     try:
         sheet = workbook.get_sheet_by_name(name)
     except Exception as exc:
-        raise _not_xlsx() from exc
-    located = _find_header(sheet, columns)
+        raise xlsx.not_xlsx() from exc
+    located = xlsx.find_header(sheet, columns)
     if located is None:
         message = _("工作表“%(name)s”是空的，没有表头。请使用下载的模板填写。") % {"name": name}
         raise WorkbookError(message, [_problem(name, 1, "", message)])
@@ -352,12 +134,12 @@ def read_sheet(workbook: Any, name: str) -> SheetReader:
     unexpected: list[str] = []
     duplicated: list[str] = []
     for index, value in enumerate(cells):
-        header = _norm_header(value)
+        header = xlsx.norm_header(value)
         if not header:
             continue
         key = by_header.get(header)
         if key is None:
-            unexpected.append(cell_text(value))
+            unexpected.append(xlsx.cell_text(value))
         elif key in positions:
             duplicated.append(header)
         else:
@@ -396,86 +178,12 @@ def check_row_limit(name: str, rows: int, *, slack: int = 0) -> None:
         raise WorkbookError(message, [_problem(name, 0, "", message)])
 
 
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+(\d+)(?::[A-Z]+(\d+))?"')
-
-
-def sheet_last_rows(content: bytes) -> dict[str, int]:
-    """The last row of each worksheet as its <dimension> element states it, read from the start of the
-    sheet's XML without loading the sheet. Excel, WPS, openpyxl and xlsxwriter all write the element;
-    sheets without it are left out. Lets the row limit refuse a huge sheet before it takes memory."""
-    sizes: dict[str, int] = {}
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            if archive.getinfo("xl/workbook.xml").file_size > 1024**2:
-                return sizes
-            book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-            relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-            targets = {
-                r.get("Id"): r.get("Target") or "" for r in relations if r.tag.endswith("Relationship")
-            }
-            for sheet in book.iter():
-                if not sheet.tag.endswith("}sheet"):
-                    continue
-                relation = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
-                target = targets.get(relation, "")
-                if not target:
-                    continue
-                path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-                with archive.open(path) as stream:
-                    match = _DIMENSION.search(stream.read(4096))
-                if match:
-                    sizes[sheet.get("name") or ""] = int(match.group(2) or match.group(1))
-    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, OSError, ValueError):
-        return {}
-    return sizes
-
-
 def _problem(sheet: str, row: int, column: str, message: str) -> dict[str, Any]:
     return {"sheet": sheet, "row": row, "column": column, "message": message}
 
 
 # --------------------------------------------------------------------------------------------------
-# Writing
-
-
-def _new_workbook(buffer: io.BytesIO, *, constant_memory: bool = False) -> Any:
-    return xlsxwriter.Workbook(
-        buffer,
-        {"constant_memory": constant_memory, "strings_to_numbers": False, "strings_to_formulas": False},
-    )
-
-
-class _Formats:
-    def __init__(self, workbook: Any) -> None:
-        self.header = workbook.add_format(
-            {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True}
-        )
-        self.required = workbook.add_format(
-            {"bold": True, "bg_color": "#DDEBF7", "border": 1, "font_color": "#C00000", "text_wrap": True}
-        )
-        self.text = workbook.add_format({"num_format": TEXT})
-        self.date = workbook.add_format({"num_format": DATE_FORMAT})
-        self.example = workbook.add_format({"font_color": "#808080", "italic": True, "num_format": TEXT})
-        self.example_date = workbook.add_format(
-            {"font_color": "#808080", "italic": True, "num_format": DATE_FORMAT}
-        )
-        self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
-        self.title = workbook.add_format({"bold": True, "font_size": 14})
-
-
-def _setup_sheet(workbook: Any, formats: _Formats, name: str) -> Any:
-    sheet = workbook.add_worksheet(name)
-    for index, col in enumerate(SHEET_COLUMNS[name]):
-        if col.text:
-            cell_format = formats.text
-        elif col.key == "birth_date":
-            cell_format = formats.date
-        else:
-            cell_format = None
-        sheet.set_column(index, index, col.width, cell_format)
-        sheet.write_string(0, index, col.header, formats.required if col.required else formats.header)
-    sheet.freeze_panes(1, 0)
-    return sheet
+# Template
 
 
 def _dropdown(sheet: Any, name: str, key: str, options: Sequence[str], title: str) -> None:
@@ -496,9 +204,9 @@ def _dropdown(sheet: Any, name: str, key: str, options: Sequence[str], title: st
 
 
 def _guide_lines(tag_names: dict[str, list[str]]) -> list[str]:
-    housing = "、".join(choice_labels(Housing))
-    relation = "、".join(choice_labels(Relation))
-    living = "、".join(choice_labels(Living))
+    housing = "、".join(xlsx.choice_labels(Housing))
+    relation = "、".join(xlsx.choice_labels(Relation))
+    living = "、".join(xlsx.choice_labels(Living))
     limit = settings.MINQING_IMPORT_MAX_ROWS
     return [
         _("一、文件结构"),
@@ -564,8 +272,8 @@ def build_template() -> bytes:
     for tag in DifficultyTag.objects.filter(is_active=True).order_by("sort_order", "name"):
         tags.setdefault(tag.applies_to, []).append(tag.name)
     buffer = io.BytesIO()
-    workbook = _new_workbook(buffer)
-    formats = _Formats(workbook)
+    workbook = xlsx.new_workbook(buffer)
+    formats = xlsx.Formats(workbook)
 
     guide = workbook.add_worksheet(GUIDE_SHEET)
     guide.set_column(0, 0, 110, formats.wrap)
@@ -573,14 +281,14 @@ def build_template() -> bytes:
     for index, line in enumerate(_guide_lines(tags), start=2):
         guide.write_string(index, 0, line)
 
-    households = _setup_sheet(workbook, formats, HOUSEHOLD_SHEET)
+    households = xlsx.add_sheet(workbook, formats, HOUSEHOLD_SHEET, HOUSEHOLD_COLUMNS)
     example_code = f"{EXAMPLE_PREFIX}1"
     example_household = {
         "code": example_code,
         "village": "张庄村",
         "group": "",
         "address": "张庄村前街12号",
-        "housing": next(k for k, v in choice_labels(Housing).items() if v == Housing.BRICK_WOOD),
+        "housing": next(k for k, v in xlsx.choice_labels(Housing).items() if v == Housing.BRICK_WOOD),
         "land_farmland": 3.5,
         "land_forest": 0,
         "land_garden": 0.5,
@@ -589,9 +297,9 @@ def build_template() -> bytes:
         "notes": _("示例行，导入时自动跳过，可删除"),
     }
     _write_example(households, formats, HOUSEHOLD_COLUMNS, example_household)
-    _dropdown(households, HOUSEHOLD_SHEET, "housing", list(choice_labels(Housing)), "住房状况")
+    _dropdown(households, HOUSEHOLD_SHEET, "housing", list(xlsx.choice_labels(Housing)), "住房状况")
 
-    members = _setup_sheet(workbook, formats, MEMBER_SHEET)
+    members = xlsx.add_sheet(workbook, formats, MEMBER_SHEET, MEMBER_COLUMNS)
     example_id = _with_check_digit("41022519700101001")
     with translation.override("zh-hans"):
         example_member = {
@@ -608,9 +316,9 @@ def build_template() -> bytes:
             "notes": _("示例行，导入时自动跳过，可删除"),
         }
     _write_example(members, formats, MEMBER_COLUMNS, example_member)
-    _dropdown(members, MEMBER_SHEET, "relation", list(choice_labels(Relation)), "与户主关系")
-    _dropdown(members, MEMBER_SHEET, "gender", list(choice_labels(Gender)), "性别")
-    _dropdown(members, MEMBER_SHEET, "living", list(choice_labels(Living)), "居住状态")
+    _dropdown(members, MEMBER_SHEET, "relation", list(xlsx.choice_labels(Relation)), "与户主关系")
+    _dropdown(members, MEMBER_SHEET, "gender", list(xlsx.choice_labels(Gender)), "性别")
+    _dropdown(members, MEMBER_SHEET, "living", list(xlsx.choice_labels(Living)), "居住状态")
     workbook.close()
     return buffer.getvalue()
 
@@ -620,7 +328,7 @@ def _with_check_digit(body: str) -> str:
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
 
 
-def _write_example(sheet: Any, formats: _Formats, columns: Sequence[Col], values: dict[str, Any]) -> None:
+def _write_example(sheet: Any, formats: xlsx.Formats, columns: Sequence[Col], values: dict[str, Any]) -> None:
     for index, col in enumerate(columns):
         value = values.get(col.key, "")
         if isinstance(value, datetime.date):
@@ -649,17 +357,17 @@ def export_households(qs: QuerySet[Household]) -> bytes:
 
 def export_workbook(qs: QuerySet[Household]) -> tuple[bytes, int, int]:
     """export_households, with the numbers of households and people written."""
-    housing_label = {v: k for k, v in choice_labels(Housing).items()}
-    relation_label = {v: k for k, v in choice_labels(Relation).items()}
-    living_label = {v: k for k, v in choice_labels(Living).items()}
-    gender_label = {v: k for k, v in choice_labels(Gender).items()}
+    housing_label = {v: k for k, v in xlsx.choice_labels(Housing).items()}
+    relation_label = {v: k for k, v in xlsx.choice_labels(Relation).items()}
+    living_label = {v: k for k, v in xlsx.choice_labels(Living).items()}
+    gender_label = {v: k for k, v in xlsx.choice_labels(Gender).items()}
     tag_names = dict(DifficultyTag.objects.values_list("pk", "name"))
 
     buffer = io.BytesIO()
-    workbook = _new_workbook(buffer, constant_memory=True)
-    formats = _Formats(workbook)
-    h_sheet = _setup_sheet(workbook, formats, HOUSEHOLD_SHEET)
-    m_sheet = _setup_sheet(workbook, formats, MEMBER_SHEET)
+    workbook = xlsx.new_workbook(buffer, constant_memory=True)
+    formats = xlsx.Formats(workbook)
+    h_sheet = xlsx.add_sheet(workbook, formats, HOUSEHOLD_SHEET, HOUSEHOLD_COLUMNS)
+    m_sheet = xlsx.add_sheet(workbook, formats, MEMBER_SHEET, MEMBER_COLUMNS)
     h_row = m_row = 1
     regions: dict[int, tuple[str, str]] = {}  # region pk → (village name, group name)
 
@@ -717,7 +425,7 @@ def export_workbook(qs: QuerySet[Household]) -> tuple[bytes, int, int]:
                 "、".join(sorted(h_tags.get(h["pk"], []))),
                 h["notes"],
             ]
-            _write_row(h_sheet, h_row, values, formats)
+            xlsx.write_row(h_sheet, h_row, values, formats)
             h_row += 1
             people = by_household.get(h["pk"], [])
             people.sort(key=lambda r: (r["relation"] != Relation.HEAD, r["pk"]))
@@ -735,23 +443,10 @@ def export_workbook(qs: QuerySet[Household]) -> tuple[bytes, int, int]:
                     "、".join(sorted(r_tags.get(r["pk"], []))),
                     r["notes"],
                 ]
-                _write_row(m_sheet, m_row, values, formats)
+                xlsx.write_row(m_sheet, m_row, values, formats)
                 m_row += 1
     workbook.close()
     return buffer.getvalue(), h_row - 1, m_row - 1
-
-
-def _write_row(sheet: Any, row: int, values: Sequence[Any], formats: _Formats) -> None:
-    for col, value in enumerate(values):
-        if value is None or value == "":
-            continue
-        if isinstance(value, datetime.date):
-            sheet.write_datetime(row, col, datetime.datetime.combine(value, datetime.time()), formats.date)
-        elif isinstance(value, float | int):
-            sheet.write_number(row, col, value)
-        else:
-            # Strings are written as strings, always: ID numbers and phones must never become numbers.
-            sheet.write_string(row, col, value)
 
 
 def _load_region_names(cache: dict[int, tuple[str, str]], pks: set[int]) -> None:
@@ -775,8 +470,8 @@ def _load_region_names(cache: dict[int, tuple[str, str]], pks: set[int]) -> None
 def errors_workbook(job: ImportJob) -> bytes:
     """Every problem found in the job's file, one per line, in file order; for download."""
     buffer = io.BytesIO()
-    workbook = _new_workbook(buffer, constant_memory=True)
-    formats = _Formats(workbook)
+    workbook = xlsx.new_workbook(buffer, constant_memory=True)
+    formats = xlsx.Formats(workbook)
     sheet = workbook.add_worksheet(_("错误清单"))
     headers = [_("工作表"), _("行号"), _("列"), _("问题")]
     for col, (header, width) in enumerate(zip(headers, (12, 8, 14, 90), strict=True)):

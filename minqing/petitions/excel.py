@@ -10,9 +10,8 @@ import datetime
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, fields
-from typing import IO, Any, NamedTuple
+from typing import IO, Any
 
-import xlsxwriter
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +21,8 @@ from minqing.audit.models import Action
 from minqing.audit.services import audit_record
 from minqing.core.errors import ServiceError
 from minqing.core.privacy import mask_phone
+from minqing.printing import xlsx
+from minqing.printing.xlsx import Col
 from minqing.regions.models import Level as RegionLevel
 from minqing.regions.scoping import Perm, region_q, regions_with, require
 
@@ -30,37 +31,27 @@ from .models import OPEN_STATUSES, Channel, HandlingLevel, Petition, Satisfactio
 
 MAX_ROWS = 200_000
 CHUNK = 2_000
-TEXT = "@"
-DATE = "yyyy-mm-dd"
-DATETIME = "yyyy-mm-dd hh:mm"
-
-
-class Col(NamedTuple):
-    key: str
-    header: str
-    width: int
-    kind: str = "str"  # str | text (kept as text: codes, phones) | date | datetime
 
 
 def columns() -> tuple[Col, ...]:
     return (
-        Col("code", _("查询码"), 13, "text"),
-        Col("registered_on", _("登记日期"), 11, "date"),
+        Col("code", _("查询码"), 13, text=True),
+        Col("registered_on", _("登记日期"), 11, kind="date"),
         Col("channel", _("渠道"), 10),
         Col("category", _("分类"), 20),
         Col("title", _("标题"), 36),
         Col("region", _("村/乡镇"), 18),
         Col("submitter", _("诉求人"), 10),
-        Col("phone", _("联系电话"), 14, "text"),
+        Col("phone", _("联系电话"), 14, text=True),
         Col("level", _("办理层级"), 9),
         Col("department", _("承办部门"), 14),
         Col("status", _("状态"), 12),
-        Col("due_date", _("当前期限"), 11, "date"),
+        Col("due_date", _("当前期限"), 11, kind="date"),
         Col("overdue", _("是否超期"), 8),
         Col("satisfaction", _("满意度"), 9),
         Col("skip_level", _("越级"), 6),
         Col("repeat", _("重复访"), 7),
-        Col("closed_at", _("办结时间"), 16, "datetime"),
+        Col("closed_at", _("办结时间"), 16, kind="datetime"),
         Col("solved_level", _("解决层级"), 9),
         Col("j_reform", _("改革发展中的问题"), 10),
         Col("j_justified", _("有理或有实际困难"), 10),
@@ -153,40 +144,13 @@ def _rows(qs: QuerySet[Petition], today: datetime.date) -> Iterator[list[Any]]:
 def write_workbook(qs: QuerySet[Petition], out: IO[bytes], *, title: str = "") -> int:
     """Write the petitions of `qs` (in its order) to `out` as an .xlsx; return the number of rows."""
     cols = columns()
-    workbook = xlsxwriter.Workbook(
-        out,
-        {
-            "constant_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "default_date_format": DATE,
-        },
-    )
-    header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
-    formats = {
-        "text": workbook.add_format({"num_format": TEXT}),
-        "date": workbook.add_format({"num_format": DATE}),
-        "datetime": workbook.add_format({"num_format": DATETIME}),
-    }
-    sheet = workbook.add_worksheet(title or _("诉求台账"))
-    for index, col in enumerate(cols):
-        sheet.set_column(index, index, col.width, formats.get(col.kind))
-        sheet.write_string(0, index, col.header, header)
-    sheet.freeze_panes(1, 1)
-    kinds = [c.kind for c in cols]
+    workbook = xlsx.new_workbook(out, constant_memory=True)
+    formats = xlsx.Formats(workbook)
+    sheet = xlsx.add_sheet(workbook, formats, title or _("诉求台账"), cols, frozen_columns=1)
+    cell_formats = [formats.column(c) for c in cols]
     row = 0
     for row, values in enumerate(_rows(qs, timezone.localdate()), start=1):
-        for index, value in enumerate(values):
-            if value is None or value == "":
-                continue
-            kind = kinds[index]
-            if kind in ("date", "datetime"):
-                sheet.write_datetime(row, index, value, formats[kind])
-            elif kind == "text":
-                sheet.write_string(row, index, value, formats["text"])
-            else:
-                sheet.write_string(row, index, value)
+        xlsx.write_row(sheet, row, values, formats, cell_formats)
     if row:
         sheet.autofilter(0, 0, row, len(cols) - 1)
     workbook.close()

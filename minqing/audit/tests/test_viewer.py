@@ -3,7 +3,8 @@ import io
 import openpyxl
 from django.urls import reverse
 
-from minqing.audit.models import AuditEntry
+from minqing.audit.models import Action, AuditEntry
+from minqing.audit.services import audit_record
 from minqing.households.tests.helpers import family
 
 
@@ -40,3 +41,22 @@ def test_export_is_a_real_workbook_of_the_filtered_rows(client, people, tree):
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[0][0] == "时间"
     assert len(rows) - 1 == AuditEntry.objects.filter(actor_name="cadre").count()
+
+
+def test_export_writes_user_text_as_text_never_as_a_formula_or_link(client, people):
+    formula = '=HYPERLINK("http://example.com/x","点这里")'
+    audit_record(
+        actor=people.cadre,
+        action=Action.UPDATE,
+        object_type="households.household",
+        object_id="7",
+        object_repr="http://example.com/y",
+        note=formula,
+    )
+    client.force_login(people.auditadmin)
+    response = client.get(reverse("audit:export"), {"object_id": "7"})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    row = sheet[2]
+    assert [c.value for c in row[5:7]] == ["http://example.com/y", formula]
+    assert [c.data_type for c in row[5:7]] == ["s", "s"]
+    assert all(c.hyperlink is None for c in row)

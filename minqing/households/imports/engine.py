@@ -13,9 +13,9 @@ from minqing.accounts.models import User
 from minqing.audit.models import Action
 from minqing.audit.services import audit_record
 from minqing.core.errors import ServiceError
+from minqing.printing.xlsx import WorkbookError
 from minqing.regions.scoping import Perm, regions_with, require
 
-from ..excel import WorkbookError
 from ..models import (
     ImportJob,
     ImportStatus,

@@ -10,9 +10,10 @@ from django.db import connection, models
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from minqing.printing.xlsx import WorkbookError
 from minqing.regions.scoping import Perm, regions_with
 
-from ..excel import HOUSEHOLD_SHEET, LAND_KEYS, MEMBER_SHEET, WorkbookError
+from ..excel import HOUSEHOLD_SHEET, LAND_KEYS, MEMBER_SHEET
 from ..identity import id_birth_date, id_gender
 from ..models import (
     Household,

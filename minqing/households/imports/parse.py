@@ -14,10 +14,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from minqing.printing import xlsx
+from minqing.printing.xlsx import WorkbookError
 from minqing.regions.models import Level, Region, subtree_q
 
 from .. import excel
-from ..excel import HOUSEHOLD_SHEET, MEMBER_SHEET, WorkbookError
+from ..excel import HOUSEHOLD_SHEET, MEMBER_SHEET
 from ..identity import id_gender
 from ..models import (
     DifficultyTag,
@@ -243,7 +245,7 @@ def _land_message(reason: str, raw: Any) -> str:
         return _("面积不能为负数。")
     if reason == "too_big":
         return _("面积过大（最多 999999.99 亩）。")
-    return _("面积应为数字（单位：亩），现为“%(value)s”。") % {"value": excel.cell_text(raw)}
+    return _("面积应为数字（单位：亩），现为“%(value)s”。") % {"value": xlsx.cell_text(raw)}
 
 
 class _Parser:
@@ -260,10 +262,10 @@ class _Parser:
         self.done = 0
         self.regions = _Regions(paths)
         self.tags = {t.name: t for t in DifficultyTag.objects.all()}
-        self.housing = excel.enum_lookup(Housing)
-        self.relation = excel.enum_lookup(Relation)
-        self.living = excel.enum_lookup(Living)
-        self.gender = excel.enum_lookup(Gender)
+        self.housing = xlsx.enum_lookup(Housing)
+        self.relation = xlsx.enum_lookup(Relation)
+        self.living = xlsx.enum_lookup(Living)
+        self.gender = xlsx.enum_lookup(Gender)
         self._tag_cache: dict[tuple[str, str], tuple[frozenset[int], str]] = {}
         self._land_cache: dict[float, Decimal] = {}
         self._today = timezone.localdate()
@@ -285,7 +287,7 @@ class _Parser:
         ):
             return raw
         try:
-            code = excel.code_text(raw)
+            code = xlsx.code_text(raw)
         except ValueError:
             self.problems.add(
                 sheet,
@@ -303,7 +305,7 @@ class _Parser:
         return code
 
     def text(self, sheet: str, row: int, key: str, raw: Any, max_length: int) -> str:
-        value = raw.strip() if type(raw) is str else excel.cell_text(raw)
+        value = raw.strip() if type(raw) is str else xlsx.cell_text(raw)
         if len(value) > max_length:
             self.problems.add(sheet, row, key, _("内容过长（最多%(n)d个字）。") % {"n": max_length})
         return value
@@ -312,7 +314,7 @@ class _Parser:
         found = lookup.get(raw) if type(raw) is str else None
         if found is not None:
             return found
-        value = excel.cell_text(raw)
+        value = xlsx.cell_text(raw)
         if not value:
             return default
         found = lookup.get(value)
@@ -330,7 +332,7 @@ class _Parser:
     def tag_set(self, sheet: str, row: int, raw: Any, scope: str) -> frozenset[int]:
         if raw == "" or raw is None:
             return frozenset()
-        text = excel.cell_text(raw)
+        text = xlsx.cell_text(raw)
         cached = self._tag_cache.get((text, scope))
         if cached is None:
             cached = self._tag_cache[(text, scope)] = self._tags(text, scope)
@@ -341,7 +343,7 @@ class _Parser:
     def _tags(self, text: str, scope: str) -> tuple[frozenset[int], str]:
         pks: set[int] = set()
         messages: list[str] = []
-        for name in excel.split_tags(text):
+        for name in xlsx.split_tags(text):
             tag = self.tags.get(name)
             if tag is None:
                 options = "、".join(
@@ -367,7 +369,7 @@ class _Parser:
         if found is not None:
             return found
         try:
-            found = excel.cell_decimal(raw)
+            found = xlsx.cell_decimal(raw)
         except ValueError as exc:
             self.problems.add(sheet, row, key, _land_message(str(exc), raw))
             return _ZERO
@@ -394,9 +396,9 @@ class _Parser:
             if code is not None and code.startswith(excel.EXAMPLE_PREFIX):
                 continue
             try:
-                village = excel.code_text(village_raw)
+                village = xlsx.code_text(village_raw)
             except ValueError:
-                village = excel.cell_text(village_raw)
+                village = xlsx.cell_text(village_raw)
             if not village:
                 add(sheet, row, "village", _("请填写村（社区）名称或代码。"))
             household = HouseholdRow(
@@ -412,10 +414,10 @@ class _Parser:
                     self.land(sheet, row, "land_homestead", home),
                 ),
                 self.tag_set(sheet, row, tags, TagScope.HOUSEHOLD),
-                notes.strip() if type(notes) is str else excel.cell_text(notes),
+                notes.strip() if type(notes) is str else xlsx.cell_text(notes),
             )
             rows.append(household)
-            places.append((household, village, excel.cell_text(group_raw)))
+            places.append((household, village, xlsx.cell_text(group_raw)))
         self.tick(count % PROGRESS_EVERY)
         self._resolve_regions(places)
         return rows
@@ -477,7 +479,7 @@ class _Parser:
             relation = relations.get(relation_raw) if type(relation_raw) is str else None
             if relation is None:
                 relation = self.choice(sheet, row, "relation", relation_raw, relations, "")
-                if not relation and not excel.cell_text(relation_raw):
+                if not relation and not xlsx.cell_text(relation_raw):
                     add(sheet, row, "relation", _("请填写与户主关系。"))
             gender = genders.get(gender_raw) if type(gender_raw) is str else None
             if gender is None:
@@ -491,7 +493,7 @@ class _Parser:
                 birth_date = born_raw
             else:
                 try:
-                    birth_date = excel.cell_date(born_raw)
+                    birth_date = xlsx.cell_date(born_raw)
                 except ValueError:
                     birth_date = None
                     add(sheet, row, "birth_date", _("出生日期无法识别，请填写如 1980-01-02 的日期。"))
@@ -535,7 +537,7 @@ class _Parser:
                     phone,
                     living,
                     self.tag_set(sheet, row, tags, TagScope.PERSON),
-                    notes.strip() if type(notes) is str else excel.cell_text(notes),
+                    notes.strip() if type(notes) is str else xlsx.cell_text(notes),
                 )
             )
         self.tick(count % PROGRESS_EVERY)
@@ -544,8 +546,8 @@ class _Parser:
 
 def parse(content: bytes, paths: list[str], *, progress: Progress | None = None) -> Parsed:
     """Read the workbook and check every cell. Raise WorkbookError when it is not a household workbook."""
-    workbook = excel.open_workbook(content)
-    last_rows = excel.sheet_last_rows(content)
+    workbook = xlsx.open_workbook(content)
+    last_rows = xlsx.sheet_last_rows(content)
     for name in (HOUSEHOLD_SHEET, MEMBER_SHEET):
         # Refuse an oversized sheet before loading it; the exact count follows once it is loaded.
         excel.check_row_limit(name, last_rows.get(name, 0) - 1, slack=10)

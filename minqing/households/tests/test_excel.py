@@ -10,6 +10,7 @@ import pytest
 
 from minqing.households import excel
 from minqing.households.models import Household, ImportStatus, Resident
+from minqing.printing import xlsx
 
 from .test_excel_helpers import (
     H_HEADERS,
@@ -429,7 +430,7 @@ def test_export_writes_the_import_layout_with_full_ids_and_phones_as_text(tree, 
     ],
 )
 def test_land_cells(raw, expected):
-    assert str(excel.cell_decimal(raw)) == expected
+    assert str(xlsx.cell_decimal(raw)) == expected
 
 
 @pytest.mark.parametrize(
@@ -437,7 +438,7 @@ def test_land_cells(raw, expected):
 )
 def test_bad_land_cells(raw, reason):
     with pytest.raises(ValueError, match=reason):
-        excel.cell_decimal(raw)
+        xlsx.cell_decimal(raw)
 
 
 @pytest.mark.parametrize(
@@ -453,24 +454,24 @@ def test_bad_land_cells(raw, reason):
     ],
 )
 def test_date_cells(raw, expected):
-    assert excel.cell_date(raw) == expected
+    assert xlsx.cell_date(raw) == expected
 
 
 @pytest.mark.parametrize("raw", ["1980-02-30", "去年", 29221.0])
 def test_bad_date_cells(raw):
     with pytest.raises(ValueError):
-        excel.cell_date(raw)
+        xlsx.cell_date(raw)
 
 
 def test_code_cells_refuse_numbers_excel_has_rounded():
-    assert excel.code_text(410225106207.0) == "410225106207"
-    assert excel.code_text(" 新1 ") == "新1"
+    assert xlsx.code_text(410225106207.0) == "410225106207"
+    assert xlsx.code_text(" 新1 ") == "新1"
     for raw in (4102251062070001.0, "4.10225E+15", 1.5):
         with pytest.raises(ValueError):
-            excel.code_text(raw)
+            xlsx.code_text(raw)
 
 
 def test_sheet_sizes_are_read_without_loading_the_sheets():
     households, members = family_rows()
-    assert excel.sheet_last_rows(workbook(households, members)) == {H: 2, M: 4}
-    assert excel.sheet_last_rows(b"not a zip") == {}
+    assert xlsx.sheet_last_rows(workbook(households, members)) == {H: 2, M: 4}
+    assert xlsx.sheet_last_rows(b"not a zip") == {}
