@@ -130,3 +130,12 @@ def test_an_account_created_in_the_admin_must_change_its_first_password(client, 
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert User.objects.get(username="newcadre").must_change_password
+
+
+def test_the_account_page_offers_the_reset_only_to_whom_may_do_it(client, people):
+    reset = f"/admin/accounts/user/{people.cadre.pk}/password/"
+    client.force_login(people.secadmin)
+    assert reset in client.get(f"/admin/accounts/user/{people.cadre.pk}/change/").content.decode()
+    client.force_login(people.sysadmin)
+    page = client.get(f"/admin/accounts/user/{people.cadre.pk}/change/")
+    assert page.status_code == 200 and reset not in page.content.decode()
