@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "minqing.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -124,12 +125,19 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lock an account+address pair after repeated failures (等保 requirement); an admin or time unlocks it.
+# Lock an account+address pair after repeated failures (等保 requirement), and the account itself after more
+# failures from however many addresses (minqing.accounts.lockout); the security administrator or time unlocks it.
 AXES_FAILURE_LIMIT = int(os.environ.get("MINQING_LOGIN_FAILURE_LIMIT", "5"))
+MINQING_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("MINQING_ACCOUNT_LOGIN_FAILURE_LIMIT", "20"))
 AXES_COOLOFF_TIME = float(os.environ.get("MINQING_LOGIN_COOLOFF_HOURS", "0.5"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "minqing.accounts.lockout.LockoutHandler"
+# The same client address as the audit trail and the rate limits: behind a trusted proxy, the forwarded one.
+AXES_CLIENT_IP_CALLABLE = "minqing.core.views_util.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Lockouts are lifted through the audited unlock of the security administrator (accounts admin), not axes' own.
+AXES_ENABLE_ADMIN = False
 
 # Idle sessions end after 30 minutes; every request extends the window.
 SESSION_COOKIE_AGE = int(os.environ.get("MINQING_SESSION_SECONDS", "1800"))

@@ -1,3 +1,4 @@
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -15,6 +16,8 @@ class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机"), max_length=20, blank=True)
     title = models.CharField(_("职务"), max_length=100, blank=True)
+    # Set when someone else chose the password (a new account, a reset): the owner replaces it at next login.
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
 
     class Meta:
         verbose_name = _("工作人员")
@@ -70,3 +73,12 @@ class Department(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LoginFailure(AccessAttempt):
+    """Axes' record of failed logins of one account from one address, as the security administrator sees it."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("登录失败记录")
+        verbose_name_plural = _("登录失败记录")

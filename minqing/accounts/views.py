@@ -1,9 +1,11 @@
 from typing import Any
 
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from minqing.core.views_util import client_ip
+from minqing.core.views_util import apply_errors, client_ip
 
 from . import services
 
@@ -31,3 +33,15 @@ class LogoutView(auth_views.LogoutView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = "/"
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        # The form has checked the old password; the service sets the new one and audits it.
+        try:
+            services.password_change(
+                actor=form.user, password=form.cleaned_data["new_password1"], ip=client_ip(self.request)
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+            return self.form_invalid(form)
+        update_session_auth_hash(self.request, form.user)
+        return HttpResponseRedirect(self.get_success_url())

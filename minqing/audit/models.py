@@ -13,6 +13,11 @@ class Action(models.TextChoices):
     LOGIN = "login", _("登录")
     LOGIN_FAILED = "login_failed", _("登录失败")
     LOGOUT = "logout", _("退出")
+    DOWNLOAD = "download", _("下载文件")
+    PASSWORD_RESET = "password_reset", _("重置密码")
+    PASSWORD_CHANGE = "password_change", _("修改本人密码")
+    LOCKOUT = "lockout", _("登录锁定")
+    UNLOCK = "unlock", _("解除锁定")
 
 
 class AuditEntry(models.Model):

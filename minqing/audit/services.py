@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext as _
 
 from .models import Action, AuditEntry
 
@@ -99,3 +100,19 @@ def audit_record_many(
     ]
     AuditEntry.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
+
+
+def audit_export_record(
+    *, actor: Any, rows: int, filters: dict[str, Any], ip: str | None = None
+) -> AuditEntry:
+    """The audit administrator's export of the audit log is itself recorded: the log holds the snapshots of
+    every change, names and ID numbers included."""
+    shown = "；".join(f"{k}={_plain(v)}" for k, v in sorted(filters.items()) if v) or _("无")
+    return audit_record(
+        actor=actor,
+        action=Action.EXPORT,
+        object_type=AuditEntry._meta.label_lower,
+        object_repr=_("审计日志导出"),
+        note=_("导出审计记录 %(n)d 条。筛选：%(filters)s") % {"n": rows, "filters": shown},
+        ip=ip,
+    )

@@ -1,5 +1,6 @@
 import datetime
 import io
+from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -13,11 +14,13 @@ from django.utils.translation import gettext_lazy
 
 from minqing.core.forms import StyledForm
 from minqing.core.request import AuthedRequest
+from minqing.core.views_util import client_ip
 from minqing.printing import xlsx
 from minqing.regions.scoping import Perm, require
 
 from .models import Action, AuditEntry
 from .selectors import audit_entries
+from .services import audit_export_record
 
 EXPORT_LIMIT = 100_000
 
@@ -37,9 +40,13 @@ class AuditFilterForm(StyledForm):
     )
 
 
-def _filtered(request: AuthedRequest) -> tuple[AuditFilterForm, QuerySet[AuditEntry]]:
+def _filters(request: AuthedRequest) -> tuple[AuditFilterForm, dict[str, Any]]:
     form = AuditFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    return form, (form.cleaned_data if form.is_valid() else {})
+
+
+def _filtered(request: AuthedRequest) -> tuple[AuditFilterForm, QuerySet[AuditEntry]]:
+    form, filters = _filters(request)
     return form, audit_entries(request.user, **filters)
 
 
@@ -57,7 +64,9 @@ def audit_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def audit_export(request: AuthedRequest) -> HttpResponse:
     require(request.user, Perm.VIEW_AUDIT)
-    _form, qs = _filtered(request)
+    _form, filters = _filters(request)
+    qs = audit_entries(request.user, **filters)
+    written = 0
     buffer = io.BytesIO()
     book = xlsx.new_workbook(buffer, constant_memory=True)
     formats = xlsx.Formats(book)
@@ -95,7 +104,9 @@ def audit_export(request: AuthedRequest) -> HttpResponse:
             ],
             formats,
         )
+        written = i
     book.close()
+    audit_export_record(actor=request.user, rows=written, filters=filters, ip=client_ip(request))
     stamp = datetime.datetime.now(tz).strftime("%Y%m%d-%H%M")
     response = HttpResponse(
         buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

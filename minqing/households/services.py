@@ -585,7 +585,7 @@ def resident_reveal(*, actor: User, resident: Resident, what: str, ip: str | Non
     return getattr(resident, what) or ""
 
 
-def households_export(*, actor: User, qs: QuerySet[Household]) -> bytes:
+def households_export(*, actor: User, qs: QuerySet[Household], ip: str | None = None) -> bytes:
     """The households of `qs` that the actor may export, in the import layout, with full ID numbers and
     phones; the export is audited with the numbers of households and people in the file."""
     require(actor, Perm.EXPORT_HOUSEHOLDS)
@@ -599,5 +599,6 @@ def households_export(*, actor: User, qs: QuerySet[Household]) -> bytes:
         region_path=paths[0] if len(paths) == 1 else "",
         note=_("导出户 %(h)d 户、成员 %(r)d 人（含完整身份证号和电话）。")
         % {"h": households, "r": residents},
+        ip=ip,
     )
     return content

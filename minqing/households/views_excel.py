@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from minqing.core.errors import ServiceError
 from minqing.core.request import AuthedRequest
+from minqing.core.views_util import client_ip
 from minqing.regions.scoping import Perm, get_for_actor, require
 
 from . import excel, selectors, services
@@ -44,7 +45,7 @@ def template_download(request: AuthedRequest) -> HttpResponse:
 def export(request: AuthedRequest) -> HttpResponse:
     require(request.user, Perm.EXPORT_HOUSEHOLDS)
     qs = selectors.household_list(request.user, **_filters(request))  # type: ignore[arg-type]
-    content = services.households_export(actor=request.user, qs=qs)
+    content = services.households_export(actor=request.user, qs=qs, ip=client_ip(request))
     return _xlsx(content, f"minqing-households-{_stamp()}.xlsx")
 
 

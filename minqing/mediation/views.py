@@ -17,8 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from minqing.audit.models import Action
-from minqing.audit.services import audit_record
 from minqing.core.errors import ServiceError, ValidationError
 from minqing.core.paging import capped_page
 from minqing.core.request import AuthedRequest
@@ -619,13 +617,7 @@ def agreement_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("mediation:detail", pk)
-    audit_record(
-        actor=request.user,
-        action=Action.EXPORT,
-        obj=d,
-        note=_("打印人民调解协议书"),
-        ip=client_ip(request),
-    )
+    services.agreement_print_record(actor=request.user, dispute=d, ip=client_ip(request))
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = attachment_disposition(doc.filename, f"agreement-{d.code}.pdf")
     response["Cache-Control"] = "no-store"
@@ -639,6 +631,7 @@ def agreement_scan(request: AuthedRequest, pk: int) -> FileResponse:
     a = d.agreements.order_by("-reached_on", "-id").first()
     if a is None or not a.scan:
         raise Http404
+    services.agreement_scan_download(actor=request.user, agreement=a, ip=client_ip(request))
     return inline_file(a.scan, a.scan_content_type)
 
 

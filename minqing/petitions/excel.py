@@ -169,7 +169,7 @@ def describe_filters(filters: selectors.ListFilters) -> str:
 
 
 def petitions_export(
-    *, actor: User, filters: selectors.ListFilters, out: IO[bytes] | None = None
+    *, actor: User, filters: selectors.ListFilters, out: IO[bytes] | None = None, ip: str | None = None
 ) -> tuple[IO[bytes], int]:
     """The filtered work list as .xlsx in a temporary file (positioned at its start) and the row count.
 
@@ -203,5 +203,6 @@ def petitions_export(
         region_path=paths[0] if len(paths) == 1 else "",
         note=_("导出诉求 %(n)d 条（电话已脱敏）。筛选：%(filters)s")
         % {"n": written, "filters": describe_filters(filters)},
+        ip=ip,
     )
     return target, written

@@ -612,6 +612,7 @@ def attachment_download(request: AuthedRequest, pk: int, attachment_id: int) -> 
     attachment = p.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404
+    services.attachment_download(actor=request.user, petition=p, attachment=attachment, ip=client_ip(request))
     # Images and PDFs open in the browser; nothing else is ever stored (files.check_upload).
     return inline_file(attachment.file, attachment.content_type)
 

@@ -12,12 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from minqing.audit.models import Action
-from minqing.audit.services import audit_record
 from minqing.core.errors import ServiceError
 from minqing.core.request import AuthedRequest
+from minqing.core.views_util import client_ip
 
-from . import documents, excel, selectors
+from . import documents, excel, selectors, services
 from .models import Satisfaction, Status
 
 PDF = "application/pdf"
@@ -40,12 +39,8 @@ def petition_document(request: AuthedRequest, pk: int, kind: str) -> HttpRespons
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect(reverse("petitions:detail", args=[pk]))
-    audit_record(
-        actor=request.user,
-        action=Action.EXPORT,
-        obj=p,
-        note=_("打印%(title)s") % {"title": letter.title},
-        ip=request.META.get("REMOTE_ADDR"),
+    services.petition_document_record(
+        actor=request.user, petition=p, title=letter.title, ip=client_ip(request)
     )
     response = HttpResponse(content, content_type=PDF)
     response["Content-Disposition"] = attachment_disposition(letter.filename, f"{kind}-{p.tracking_code}.pdf")
@@ -103,7 +98,9 @@ def parse_filters(params: QueryDict) -> selectors.ListFilters:
 def petition_export(request: AuthedRequest) -> HttpResponseBase:
     filters = parse_filters(request.GET)
     try:
-        file, _rows = excel.petitions_export(actor=request.user, filters=filters)  # PermissionDenied → 403
+        file, _rows = excel.petitions_export(
+            actor=request.user, filters=filters, ip=client_ip(request)
+        )  # PermissionDenied → 403
     except ServiceError as exc:
         messages.error(request, exc.message)
         query = request.GET.urlencode()

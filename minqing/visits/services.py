@@ -397,3 +397,21 @@ def course_record(
         after={"title": course.title, "hours": str(value), "attendees": [allowed[i].username for i in ids]},
     )
     return course
+
+
+@transaction.atomic
+def visit_photo_download(
+    *, actor: User, visit: Visit, photo: VisitPhoto, ip: str | None = None
+) -> VisitPhoto:
+    """Record that the actor opened a photo of a diary entry it may see (households and people at home)."""
+    if photo.visit_id != visit.pk:
+        raise ServiceError(_("照片不属于该民情日记。"))
+    audit_record(
+        actor=actor,
+        action=Action.DOWNLOAD,
+        obj=visit,
+        after={"photo": photo.pk, "name": photo.name, "sha256": photo.sha256},
+        note=_("查看走访照片：%(name)s") % {"name": photo.name},
+        ip=ip,
+    )
+    return photo

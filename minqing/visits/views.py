@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from minqing.core.errors import ServiceError, ValidationError
 from minqing.core.request import AuthedRequest
 from minqing.core.uploads import check_upload
-from minqing.core.views_util import apply_errors, inline_file
+from minqing.core.views_util import apply_errors, client_ip, inline_file
 from minqing.households.models import Household
 from minqing.mediation.models import Side
 from minqing.mediation.views import DisputeSource, dispute_form
@@ -176,6 +176,7 @@ def visit_photo(request: AuthedRequest, pk: int, photo_id: int) -> FileResponse:
     photo = visit.photos.filter(pk=photo_id).first()
     if photo is None:
         raise Http404
+    services.visit_photo_download(actor=request.user, visit=visit, photo=photo, ip=client_ip(request))
     return inline_file(photo.file, photo.content_type)
 
 

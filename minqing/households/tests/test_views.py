@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from minqing.audit.models import AuditEntry
+from minqing.audit.models import Action, AuditEntry
 from minqing.households.models import Household, RelationKind
 from minqing.households.services import relation_record
 
@@ -311,3 +311,9 @@ def test_uploading_nothing_or_an_empty_file_is_refused_on_the_form(client, peopl
     assert response.status_code == 200 and "invalid-feedback" in response.content.decode()
     response = client.post(reverse("households:import"), {"file": SimpleUploadedFile("a.xlsx", b"")})
     assert response.status_code == 200 and "invalid-feedback" in response.content.decode()
+
+
+def test_the_household_export_records_the_client_address(client, people, homes):
+    client.force_login(people.officer)
+    assert client.get(reverse("households:export"), REMOTE_ADDR="10.0.0.61").status_code == 200
+    assert AuditEntry.objects.get(action=Action.EXPORT, object_type="households.household").ip == "10.0.0.61"

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from minqing.accounts.models import User
+from minqing.audit.models import Action
+from minqing.audit.services import audit_record
 from minqing.core.errors import ServiceError, ValidationError
 from minqing.core.uploads import CheckedFile
 from minqing.petitions.models import Petition
@@ -391,3 +393,26 @@ def agreement_follow_up(
             actor=actor, dispute=d, note=_("调解协议 %(number)s 未履行。") % {"number": a.number}
         )
     return out
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Reading an agreement out of the system: the parties' names, addresses and ID numbers leave with it.
+
+
+@transaction.atomic
+def agreement_print_record(*, actor: User, dispute: Dispute, ip: str | None = None) -> None:
+    audit_record(actor=actor, action=Action.EXPORT, obj=dispute, note=_("打印人民调解协议书"), ip=ip)
+
+
+@transaction.atomic
+def agreement_scan_download(*, actor: User, agreement: Agreement, ip: str | None = None) -> Agreement:
+    """Record that the actor opened the signed scan of an agreement of a dispute it may see."""
+    audit_record(
+        actor=actor,
+        action=Action.DOWNLOAD,
+        obj=agreement.dispute,
+        after={"agreement": agreement.pk, "scan": agreement.scan.name},
+        note=_("查看协议书扫描件：%(number)s") % {"number": agreement.number},
+        ip=ip,
+    )
+    return agreement

@@ -43,7 +43,14 @@ from .handling import (
     petition_request_review,
     petition_urge,
 )
-from .intake import Intake, intake_check, petition_attach, petition_register
+from .intake import (
+    Intake,
+    attachment_download,
+    intake_check,
+    petition_attach,
+    petition_document_record,
+    petition_register,
+)
 from .reception import RECEPTION_FIELDS, reception_attend, reception_day_save, reception_register
 from .reminders import ReminderRun, petitions_remind
 from .repeats import petition_link, petition_merge
@@ -69,6 +76,7 @@ __all__ = [
     "Intake",
     "Judgements",
     "ReminderRun",
+    "attachment_download",
     "deadline_rules",
     "due_after",
     "intake_check",
@@ -79,6 +87,7 @@ __all__ = [
     "petition_attach",
     "petition_close",
     "petition_decide_extension",
+    "petition_document_record",
     "petition_follow_up",
     "petition_link",
     "petition_merge",

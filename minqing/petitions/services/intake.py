@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minqing.accounts.models import User
-from minqing.audit.services import snapshot
+from minqing.audit.models import Action
+from minqing.audit.services import audit_record, snapshot
 from minqing.core.errors import ServiceError, ValidationError
 from minqing.core.ttl import ttl_cache
 from minqing.core.uploads import CheckedFile
@@ -361,3 +362,34 @@ def petition_attach(*, actor: User, petition: Petition, files: Sequence[CheckedF
     _event(p, EventKind.ATTACHMENT, actor, note="、".join(f.name for f in files))
     _audit(actor, p, snapshot(p), _("上传附件"))
     return made
+
+
+@transaction.atomic
+def attachment_download(
+    *, actor: User, petition: Petition, attachment: Attachment, ip: str | None = None
+) -> Attachment:
+    """Record that the actor opened an attachment of a request it may see (fetched through its access), which
+    may show the people's documents, photos and ID cards."""
+    if attachment.petition_id != petition.pk:
+        raise ServiceError(_("附件不属于该诉求。"))
+    audit_record(
+        actor=actor,
+        action=Action.DOWNLOAD,
+        obj=petition,
+        after={"attachment": attachment.pk, "name": attachment.name, "sha256": attachment.sha256},
+        note=_("查看附件：%(name)s") % {"name": attachment.name},
+        ip=ip,
+    )
+    return attachment
+
+
+@transaction.atomic
+def petition_document_record(*, actor: User, petition: Petition, title: str, ip: str | None = None) -> None:
+    """Record that the actor printed a notice of the request (it carries the petitioner's name and address)."""
+    audit_record(
+        actor=actor,
+        action=Action.EXPORT,
+        obj=petition,
+        note=_("打印%(title)s") % {"title": title},
+        ip=ip,
+    )
