@@ -3,10 +3,10 @@
 import datetime
 import decimal
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from .models import Action, AuditEntry
@@ -80,6 +80,74 @@ def audit_record(
         note=note[:500],
         ip=ip,
     )
+
+
+@transaction.atomic
+def audited_create[M: models.Model](
+    *, actor: Any, obj: M, note: str = "", region_path: str = "", ip: str | None = None
+) -> M:
+    """Save the new, unsaved `obj` and record its creation with its snapshot, in the caller's transaction.
+
+    The caller builds and validates the object; this only makes the save and its audit row inseparable.
+    """
+    if obj.pk is not None and not obj._state.adding:
+        raise ValueError(f"audited_create was given a saved {obj._meta.label}; use audited_update")
+    obj.save(force_insert=True)
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        obj=obj,
+        after=snapshot(obj),
+        note=note,
+        region_path=region_path,
+        ip=ip,
+    )
+    return obj
+
+
+@transaction.atomic
+def audited_update[M: models.Model](
+    *,
+    actor: Any,
+    obj: M,
+    changes: Mapping[str, Any],
+    note: str = "",
+    region_path: str = "",
+    ip: str | None = None,
+) -> M:
+    """Apply `changes` (field name → value) to the saved `obj`, save only those fields, and record before/after.
+
+    Saving only the named fields means a concurrent edit of other fields is not written back. A change that
+    changes nothing writes nothing, so the trail holds only real changes. Lock the row first (select_for_update)
+    when the new values depend on the old ones.
+    """
+    if obj.pk is None or obj._state.adding:
+        raise ValueError(f"audited_update was given an unsaved {obj._meta.label}; use audited_create")
+    concrete = {f.name: f for f in obj._meta.concrete_fields}
+    unknown = sorted(set(changes) - set(concrete))
+    if unknown:
+        raise ValueError(f"{obj._meta.label} has no field {', '.join(unknown)}")
+    before = snapshot(obj)
+    old = {name: getattr(obj, concrete[name].attname) for name in changes}
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    fields = [name for name in changes if getattr(obj, concrete[name].attname) != old[name]]
+    if not fields:
+        return obj
+    if "updated_at" in concrete and "updated_at" not in fields:
+        fields.append("updated_at")  # auto_now only stamps fields it is asked to save
+    obj.save(update_fields=fields)
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=obj,
+        before=before,
+        after=snapshot(obj),
+        note=note,
+        region_path=region_path,
+        ip=ip,
+    )
+    return obj
 
 
 def audit_record_many(

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from minqing.audit.models import Action
-from minqing.audit.services import audit_record, snapshot
+from minqing.audit.services import audit_record, audited_create, audited_update, snapshot
 from minqing.core.errors import ValidationError
 from minqing.regions.scoping import Perm, require
 
@@ -61,24 +61,16 @@ def calendar_day_set(*, actor: Any, date: datetime.date, is_workday: bool, name:
     require(actor, Perm.MANAGE_CONFIG)
     name = clean_day(date=date, is_workday=is_workday, name=name)
     day = CalendarDay.objects.select_for_update().filter(date=date).first()
-    before = snapshot(day) if day is not None else None
-    if day is None:
-        day = CalendarDay(date=date)
-    day.is_workday = is_workday
-    day.name = name
-    day.source = Source.ADMIN
-    day.save()
     state = _("上班") if is_workday else _("放假")
-    audit_record(
-        actor=actor,
-        action=Action.CREATE if before is None else Action.UPDATE,
-        obj=day,
-        before=before,
-        after=snapshot(day),
-        note=_("工作日历：%(date)s %(state)s %(name)s")
-        % {"date": date.isoformat(), "state": state, "name": name},
-    )
-    return day
+    note = _("工作日历：%(date)s %(state)s %(name)s") % {
+        "date": date.isoformat(),
+        "state": state,
+        "name": name,
+    }
+    values = {"is_workday": is_workday, "name": name, "source": Source.ADMIN}
+    if day is None:
+        return audited_create(actor=actor, obj=CalendarDay(date=date, **values), note=note)
+    return audited_update(actor=actor, obj=day, changes=values, note=note)
 
 
 @transaction.atomic

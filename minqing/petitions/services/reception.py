@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from minqing.accounts.models import User
 from minqing.audit.models import Action
-from minqing.audit.services import audit_record, snapshot
+from minqing.audit.services import audit_record, audited_create, audited_update, snapshot
 from minqing.core.errors import ServiceError, ValidationError
 from minqing.regions.models import Level as RegionLevel
 from minqing.regions.models import Region
@@ -91,17 +91,11 @@ def reception_register(
         raise ValidationError(errors)
     if actor is not None:
         require(actor, Perm.INTAKE_PETITIONS, day.region_path)
-    registration = ReceptionRegistration.objects.create(
-        day=day, name=name, phone=normalized or "", topic=topic
-    )
-    audit_record(
+    return audited_create(
         actor=actor,
-        action=Action.CREATE,
-        obj=registration,
-        after=snapshot(registration),
+        obj=ReceptionRegistration(day=day, name=name, phone=normalized or "", topic=topic),
         region_path=day.region_path,
     )
-    return registration
 
 
 @transaction.atomic
@@ -110,13 +104,9 @@ def reception_attend(
 ) -> ReceptionRegistration:
     """Record who came, and link the request registered for them at the reception."""
     require(actor, Perm.INTAKE_PETITIONS, registration.day.region_path)
-    before = snapshot(registration)
-    registration.attended = attended
+    changes: dict[str, object] = {"attended": attended}
     if petition is not None:
-        registration.petition = petition
-    registration.save()
-    audit_record(
-        actor=actor, action=Action.UPDATE, obj=registration, before=before, after=snapshot(registration),
-        region_path=registration.day.region_path,
-    )  # fmt: skip
-    return registration
+        changes["petition"] = petition
+    return audited_update(
+        actor=actor, obj=registration, changes=changes, region_path=registration.day.region_path
+    )
