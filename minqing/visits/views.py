@@ -20,7 +20,7 @@ from minqing.core.uploads import check_upload
 from minqing.core.views_util import apply_errors, inline_file
 from minqing.households.models import Household
 from minqing.mediation.models import Side
-from minqing.mediation.views import DisputeSource, dispute_form
+from minqing.mediation.views.disputes import DisputeSource, dispute_form
 from minqing.petitions.selectors import leaf_categories
 from minqing.regions.models import Region
 from minqing.regions.scoping import Perm, has_perm, require

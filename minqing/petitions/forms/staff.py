@@ -9,8 +9,8 @@ from minqing.accounts.models import User
 from minqing.core.forms import StyledForm
 from minqing.regions.models import Level, Region
 
-from .models import Category, Channel, Department, HandlingLevel, Satisfaction, Urgency
-from .selectors import leaf_categories
+from ..models import Category, Channel, Department, HandlingLevel, Satisfaction, Urgency
+from ..selectors import leaf_categories
 
 
 class CategoryChoiceField(forms.ModelChoiceField):

@@ -15,8 +15,8 @@ from minqing.core.request import AuthedRequest
 from minqing.core.views_util import apply_errors
 from minqing.regions.scoping import Perm, has_perm, require
 
-from . import selectors, services
-from .forms import ReceptionDayForm, ReceptionRegistrationForm
+from .. import selectors, services
+from ..forms.staff import ReceptionDayForm, ReceptionRegistrationForm
 
 
 @login_required

@@ -31,9 +31,9 @@ from minqing.households.selectors import household_by_code
 from minqing.regions.models import Level, Region, subtree_q
 from minqing.regions.scoping import Perm, has_perm, regions_with, require, scope
 
-from . import documents, extensions, selectors, services
-from .access import can_act_on_petition
-from .forms import (
+from .. import documents, extensions, selectors, services
+from ..access import can_act_on_petition
+from ..forms.staff import (
     AcceptForm,
     AssignForm,
     BulkForm,
@@ -51,7 +51,7 @@ from .forms import (
     RouteForm,
     UrgeForm,
 )
-from .models import (
+from ..models import (
     OPEN_STATUSES,
     Category,
     Channel,

@@ -22,9 +22,9 @@ from minqing.households.identity import normalize_phone
 from minqing.regions.models import Level, Region
 from minqing.regions.selectors import regions_below
 
-from . import selectors
-from .models import Category, Channel, Satisfaction
-from .services import CONTENT_MAX, TITLE_MAX, Intake
+from .. import selectors
+from ..models import Category, Channel, Satisfaction
+from ..services import CONTENT_MAX, TITLE_MAX, Intake
 
 TOKEN_SALT = "minqing.petitions.public.submit"
 MIN_SECONDS = 3  # a person does not fill the form faster than this

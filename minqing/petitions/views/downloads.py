@@ -17,8 +17,8 @@ from minqing.audit.services import audit_record
 from minqing.core.errors import ServiceError
 from minqing.core.request import AuthedRequest
 
-from . import documents, excel, selectors
-from .models import Satisfaction, Status
+from .. import documents, excel, selectors
+from ..models import Satisfaction, Status
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -29,8 +29,8 @@ from minqing.households.selectors import search as registry_search
 from minqing.petitions.selectors import petition_detail as petition_get
 from minqing.regions.scoping import Perm, has_perm, regions_with, require, scope
 
-from . import documents, selectors, services
-from .forms import (
+from .. import documents, selectors, services
+from ..forms import (
     AgreementRecordForm,
     CampaignForm,
     CloseForm,
@@ -49,7 +49,7 @@ from .forms import (
     ToPetitionForm,
     VillageReportForm,
 )
-from .models import (
+from ..models import (
     OPEN_DISPUTE_STATUSES,
     AgreementForm,
     CampaignStatus,

@@ -17,8 +17,8 @@ from minqing.core import ratelimit
 from minqing.core.errors import ServiceError, ValidationError
 from minqing.core.views_util import apply_errors, client_ip
 
-from . import selectors, services
-from .forms_public import (
+from .. import selectors, services
+from ..forms.public import (
     RateForm,
     ReasonForm,
     SubmitForm,
@@ -28,7 +28,7 @@ from .forms_public import (
     phone_key,
     token_problem,
 )
-from .models import EventKind, HandlingLevel, Petition, PetitionEvent, Satisfaction, Stage, Status
+from ..models import EventKind, HandlingLevel, Petition, PetitionEvent, Satisfaction, Stage, Status
 
 HOUR = 3600
 GRANTS = "track_grants"  # {petition id: [tracking code, phone tail]} proved on the track form

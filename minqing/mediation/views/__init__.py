@@ -1,0 +1,1 @@
+"""The pages of disputes, mediation and 大排查 campaigns."""
