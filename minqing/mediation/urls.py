@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import disputes
+from .views import agreements, campaigns, disputes, steps
 
 app_name = "mediation"
 
@@ -9,12 +9,12 @@ urlpatterns = [
     path("new/", disputes.dispute_new, name="new"),
     path("parties/search/", disputes.party_search, name="party_search"),
     path("<int:pk>/", disputes.dispute_detail, name="detail"),
-    path("<int:pk>/steps/<slug:step>/", disputes.dispute_step, name="step"),
-    path("<int:pk>/agreement.pdf", disputes.agreement_pdf, name="agreement_pdf"),
-    path("<int:pk>/agreement-scan/", disputes.agreement_scan, name="agreement_scan"),
-    path("campaigns/", disputes.campaign_list, name="campaigns"),
-    path("campaigns/new/", disputes.campaign_new, name="campaign_new"),
-    path("campaigns/<int:pk>/", disputes.campaign_detail, name="campaign"),
-    path("campaigns/<int:pk>/villages/<int:village_id>/", disputes.campaign_report, name="campaign_report"),
-    path("campaigns/<int:pk>/close/", disputes.campaign_close, name="campaign_close"),
+    path("<int:pk>/steps/<slug:step>/", steps.dispute_step, name="step"),
+    path("<int:pk>/agreement.pdf", agreements.agreement_pdf, name="agreement_pdf"),
+    path("<int:pk>/agreement-scan/", agreements.agreement_scan, name="agreement_scan"),
+    path("campaigns/", campaigns.campaign_list, name="campaigns"),
+    path("campaigns/new/", campaigns.campaign_new, name="campaign_new"),
+    path("campaigns/<int:pk>/", campaigns.campaign_detail, name="campaign"),
+    path("campaigns/<int:pk>/villages/<int:village_id>/", campaigns.campaign_report, name="campaign_report"),
+    path("campaigns/<int:pk>/close/", campaigns.campaign_close, name="campaign_close"),
 ]

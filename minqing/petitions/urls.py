@@ -1,17 +1,17 @@
 from django.urls import path
 
-from .views import detail, downloads, reception
+from .views import detail, downloads, intake, reception, steps, worklist
 
 app_name = "petitions"
 urlpatterns = [
-    path("", detail.petition_list, name="list"),
-    path("new/", detail.petition_intake, name="intake"),
-    path("similar/", detail.petition_similar, name="similar"),
-    path("bulk/", detail.petition_bulk, name="bulk"),
-    path("report/", detail.closure_report, name="report"),
+    path("", worklist.petition_list, name="list"),
+    path("new/", intake.petition_intake, name="intake"),
+    path("similar/", intake.petition_similar, name="similar"),
+    path("bulk/", worklist.petition_bulk, name="bulk"),
+    path("report/", worklist.closure_report, name="report"),
     path("export.xlsx", downloads.petition_export, name="export"),
     path("<int:pk>/", detail.petition_detail, name="detail"),
-    path("<int:pk>/steps/<slug:step>/", detail.petition_step, name="step"),
+    path("<int:pk>/steps/<slug:step>/", steps.petition_step, name="step"),
     path("<int:pk>/attachments/", detail.petition_attach, name="attach"),
     path("<int:pk>/attachments/<int:attachment_id>/", detail.attachment_download, name="attachment"),
     path("<int:pk>/documents/<slug:kind>.pdf", downloads.petition_document, name="document"),

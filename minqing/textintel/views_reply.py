@@ -12,7 +12,7 @@ from minqing.petitions.access import can_act_on_petition
 
 from . import replycheck
 
-# The reply step's form prefix on the request page (petitions.views.detail.STEPS["reply"]).
+# The reply step's form prefix on the request page (petitions.views.steps.STEPS["reply"]).
 REPLY_FIELD = "reply-text"
 
 

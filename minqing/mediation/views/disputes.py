@@ -1,38 +1,35 @@
-"""Pages for disputes, mediation and 大排查 campaigns: parse, call a service or selector, render."""
+"""Disputes: the list, recording a dispute with its parties, the party picker, and the dispute page.
 
-import datetime
+The page's steps are posted to `steps`; the dispute's own ones (parties, risk, closing, turning into a request)
+are here.
+"""
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
-from minqing.audit.models import Action
-from minqing.audit.services import audit_record
 from minqing.core.errors import ServiceError, ValidationError
 from minqing.core.paging import capped_page
 from minqing.core.request import AuthedRequest
-from minqing.core.uploads import check_upload
-from minqing.core.views_util import apply_errors, client_ip, inline_file
+from minqing.core.views_util import apply_errors
 from minqing.households.selectors import household_get
 from minqing.households.selectors import search as registry_search
 from minqing.petitions.selectors import petition_detail as petition_get
-from minqing.regions.scoping import Perm, has_perm, regions_with, require, scope
+from minqing.regions.scoping import Perm, has_perm, regions_with, require
 
-from .. import documents, selectors, services
+from .. import selectors, services
 from ..forms import (
     AgreementRecordForm,
-    CampaignForm,
     CloseForm,
     ConfirmForm,
     DisputeForm,
@@ -47,7 +44,6 @@ from ..forms import (
     SignForm,
     StartForm,
     ToPetitionForm,
-    VillageReportForm,
 )
 from ..models import (
     OPEN_DISPUTE_STATUSES,
@@ -61,19 +57,9 @@ from ..models import (
     RiskLevel,
     Side,
 )
+from .common import Step, cleaned, int_or_none
 
 PER_PAGE = 30
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Disputes
 
 
 @login_required
@@ -84,10 +70,10 @@ def dispute_list(request: AuthedRequest) -> HttpResponse:
     f = selectors.DisputeFilters(
         status=status if status in DisputeStatus.values else "",
         open_only=status == "open",
-        risk=_int(g.get("risk")),
-        village=_int(g.get("village")),
+        risk=int_or_none(g.get("risk")),
+        village=int_or_none(g.get("village")),
         kind=g.get("kind", "") if g.get("kind", "") in DisputeKind.values else "",
-        campaign=_int(g.get("campaign")),
+        campaign=int_or_none(g.get("campaign")),
         q=g.get("q", "").strip()[:50],
     )
     page = capped_page(selectors.dispute_list(request.user, f), PER_PAGE, g.get("page"))
@@ -180,7 +166,7 @@ def dispute_form(request: AuthedRequest, *, source: DisputeSource | None) -> Htt
     staff = selectors.staff_for(staff_path[:9], include_below=True) if staff_path else []
     campaigns = selectors.campaigns_visible(request.user).filter(status=CampaignStatus.OPEN)
     petition = None
-    petition_id = _int(request.GET.get("petition") or request.POST.get("petition"))
+    petition_id = int_or_none(request.GET.get("petition") or request.POST.get("petition"))
     if petition_id:
         petition = petition_get(request.user, petition_id)
     initial: dict[str, Any] = {"found_on": timezone.localdate()}
@@ -203,14 +189,14 @@ def dispute_form(request: AuthedRequest, *, source: DisputeSource | None) -> Htt
         if outside:
             initial["outside_a"] = "\n".join(outside)
     if request.GET.get("campaign") and request.method != "POST":
-        initial["campaign"] = _int(request.GET.get("campaign"))
+        initial["campaign"] = int_or_none(request.GET.get("campaign"))
     if request.method != "POST":
-        village_id = _int(request.GET.get("village"))
+        village_id = int_or_none(request.GET.get("village"))
         # A group's id stands for its village.
         village = (
             villages.filter(Q(pk=village_id) | Q(children__pk=village_id)).first() if village_id else None
         )
-        household_id = _int(request.GET.get("household"))
+        household_id = int_or_none(request.GET.get("household"))
         if household_id:
             # From a household's page: the household is the first party, in its village.
             household = household_get(request.user, household_id)
@@ -300,7 +286,7 @@ def party_search(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _detail_context(request: AuthedRequest, pk: int) -> dict[str, Any]:
+def detail_context(request: AuthedRequest, pk: int) -> dict[str, Any]:
     user = request.user
     detail = selectors.dispute_detail(user, pk)
     d = detail.dispute
@@ -402,20 +388,13 @@ def _detail_context(request: AuthedRequest, pk: int) -> dict[str, Any]:
 
 @login_required
 def dispute_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    context = _detail_context(request, pk)
+    context = detail_context(request, pk)
     q = request.GET.get("q", "").strip()[:50]
     if q and context["can_record"]:
         context["q"] = q
         context["results"] = _search(request, q)
         context["failed_step"] = "party"
     return render(request, "mediation/detail.html", context)
-
-
-def _agreement(d: Dispute) -> Any:
-    a = d.agreements.order_by("-reached_on", "-id").first()
-    if a is None:
-        raise ServiceError(_("尚未达成调解协议。"))
-    return a
 
 
 def _step_party(request: AuthedRequest, d: Dispute, form: Any) -> object:
@@ -430,45 +409,7 @@ def _step_party(request: AuthedRequest, d: Dispute, form: Any) -> object:
     return services.dispute_add_parties(actor=request.user, dispute=d, parties=parties)
 
 
-def _step_sign(request: AuthedRequest, d: Dispute, form: Any) -> object:
-    c = form.cleaned_data
-    scan = None
-    upload = request.FILES.get("sign-scan")
-    if upload is not None:
-        scan = check_upload(upload.name or "", upload, upload.size)
-    return services.agreement_sign(
-        actor=request.user,
-        agreement=_agreement(d),
-        parties=list(c["parties"]),
-        fingerprint=list(c["fingerprint"]),
-        signed_on=c["signed_on"],
-        mediator_signed=c["mediator_signed"],
-        sealed=c["sealed"],
-        scan=scan,
-    )
-
-
-def _step_follow(request: AuthedRequest, d: Dispute, form: Any) -> object:
-    c = form.cleaned_data
-    out = services.agreement_follow_up(
-        actor=request.user,
-        agreement=_agreement(d),
-        checked_on=c["checked_on"],
-        result=c["result"],
-        note=c["note"],
-        action=c["action"],
-    )
-    if out.petition is not None:
-        messages.info(request, _("已转为诉求 %(code)s。") % {"code": out.petition.tracking_code})
-    return out
-
-
-def _c(form: Any) -> dict[str, Any]:
-    return dict(form.cleaned_data)
-
-
-Call = Callable[[AuthedRequest, Dispute, Any], object]
-STEPS: dict[str, tuple[type, str, Call, str]] = {
+STEPS: dict[str, Step] = {
     "party": (PartyAddForm, "party", _step_party, _("已添加当事人。")),
     "risk": (
         RiskForm,
@@ -476,296 +417,28 @@ STEPS: dict[str, tuple[type, str, Call, str]] = {
         lambda r, d, f: services.dispute_assess_risk(
             actor=r.user,
             dispute=d,
-            version=_c(f)["version"],
-            people_involved=_c(f)["people_involved"],
-            risk_flags=_c(f)["risk_flags"],
-            risk_level=_c(f)["risk_level"],
-            risk_note=_c(f)["risk_note"],
-            prevention=_c(f)["prevention"],
-            police_informed=_c(f)["police_informed"],
-            stabilizer=_c(f)["stabilizer"],
-            resolver=_c(f)["resolver"],
+            version=cleaned(f)["version"],
+            people_involved=cleaned(f)["people_involved"],
+            risk_flags=cleaned(f)["risk_flags"],
+            risk_level=cleaned(f)["risk_level"],
+            risk_note=cleaned(f)["risk_note"],
+            prevention=cleaned(f)["prevention"],
+            police_informed=cleaned(f)["police_informed"],
+            stabilizer=cleaned(f)["stabilizer"],
+            resolver=cleaned(f)["resolver"],
         ),
         _("已更新风险评估。"),
     ),
-    "start": (
-        StartForm,
-        "start",
-        lambda r, d, f: services.mediation_start(
-            actor=r.user,
-            dispute=d,
-            mode=_c(f)["mode"],
-            mediators=list(_c(f)["mediators"]),
-            started_on=_c(f)["started_on"],
-            applicant=_c(f)["applicant"],
-            committee=_c(f)["committee"],
-        ),
-        _("已启动调解。"),
-    ),
-    "refuse": (
-        RefuseForm,
-        "refuse",
-        lambda r, d, f: services.mediation_refuse(
-            actor=r.user, dispute=d, party=_c(f)["party"], refused_on=_c(f)["refused_on"], note=_c(f)["note"]
-        ),
-        _("已记录当事人拒绝调解，本次调解终止。"),
-    ),
-    "session": (
-        SessionForm,
-        "session",
-        lambda r, d, f: services.session_record(actor=r.user, dispute=d, **_c(f)),
-        _("已记录调解笔录。"),
-    ),
-    "end": (
-        EndForm,
-        "end",
-        lambda r, d, f: services.mediation_end(actor=r.user, dispute=d, **_c(f)),
-        _("已终止调解，并记录告知的救济途径。"),
-    ),
-    "agreement": (
-        AgreementRecordForm,
-        "agreement",
-        lambda r, d, f: services.agreement_record(
-            actor=r.user, dispute=d, data=services.AgreementData(**_c(f))
-        ),
-        _("已记录调解协议。"),
-    ),
-    "sign": (SignForm, "sign", _step_sign, _("已记录签名盖章。")),
-    "effective": (
-        ConfirmForm,
-        "effective",
-        lambda r, d, f: services.agreement_make_effective(actor=r.user, agreement=_agreement(d)),
-        _("协议已生效。"),
-    ),
-    "judicial": (
-        JudicialApplyForm,
-        "judicial",
-        lambda r, d, f: services.agreement_judicial_apply(actor=r.user, agreement=_agreement(d), **_c(f)),
-        _("已记录司法确认申请。"),
-    ),
-    "decide": (
-        JudicialDecideForm,
-        "decide",
-        lambda r, d, f: services.agreement_judicial_decide(actor=r.user, agreement=_agreement(d), **_c(f)),
-        _("已记录法院裁定。"),
-    ),
-    "follow": (FollowUpForm, "follow", _step_follow, _("已记录履行回访。")),
     "close": (
         CloseForm,
         "close",
-        lambda r, d, f: services.dispute_close(actor=r.user, dispute=d, **_c(f)),
+        lambda r, d, f: services.dispute_close(actor=r.user, dispute=d, **cleaned(f)),
         _("已办结。"),
     ),
     "topetition": (
         ToPetitionForm,
         "topetition",
-        lambda r, d, f: services.dispute_to_petition(actor=r.user, dispute=d, note=_c(f)["note"]),
+        lambda r, d, f: services.dispute_to_petition(actor=r.user, dispute=d, note=cleaned(f)["note"]),
         _("已转为诉求。"),
     ),
 }
-
-
-# The detail page's name for each step's form, where it is not "<step>_form".
-CONTEXT_KEY = {"topetition": "to_petition_form", "judicial": "judicial_form", "decide": "decide_form"}
-
-
-@login_required
-@require_POST
-def dispute_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
-    if step not in STEPS:
-        raise Http404
-    d = selectors.dispute_get(request.user, pk)  # Http404 outside the user's regions
-    form_class, prefix, call, done = STEPS[step]
-    kwargs: dict[str, Any] = {"prefix": prefix}
-    parties = d.parties.all()
-    if form_class in (StartForm,):
-        kwargs.update(parties=parties, mediators=selectors.staff_for(d.region_path, Perm.MEDIATE))
-    elif form_class in (RefuseForm, SignForm):
-        kwargs["parties"] = parties
-    elif form_class is RiskForm:
-        kwargs["staff"] = selectors.staff_for(d.region_path)
-    form = form_class(request.POST, request.FILES, **kwargs)
-    if form.is_valid():
-        try:
-            result = call(request, d, form)
-        except (ValidationError, ServiceError) as exc:
-            apply_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc) or _("您没有执行此操作的权限。"))
-        else:
-            messages.success(request, done)
-            if step == "topetition" and has_perm(request.user, Perm.VIEW_PETITIONS, d.region_path):
-                return redirect("petitions:detail", result.pk)  # type: ignore[attr-defined]
-            return redirect(reverse("mediation:detail", args=[d.pk]) + f"#step-{step}")
-    context = _detail_context(request, pk)
-    context[CONTEXT_KEY.get(step, f"{step}_form")] = form
-    if not context["shown"].get(step):
-        # The step's form is no longer on the page (the state moved on): say why at the top.
-        context["failed_errors"] = [str(e) for errors in form.errors.values() for e in errors]
-    context["failed_step"] = step
-    return render(request, "mediation/detail.html", context, status=200)
-
-
-def attachment_disposition(filename: str, fallback: str) -> str:
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
-@login_required
-@require_GET
-def agreement_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
-    d = selectors.dispute_get(request.user, pk)
-    try:
-        doc, content = documents.render(_agreement(d))
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-        return redirect("mediation:detail", pk)
-    audit_record(
-        actor=request.user,
-        action=Action.EXPORT,
-        obj=d,
-        note=_("打印人民调解协议书"),
-        ip=client_ip(request),
-    )
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = attachment_disposition(doc.filename, f"agreement-{d.code}.pdf")
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-@login_required
-@require_GET
-def agreement_scan(request: AuthedRequest, pk: int) -> FileResponse:
-    d = selectors.dispute_get(request.user, pk)
-    a = d.agreements.order_by("-reached_on", "-id").first()
-    if a is None or not a.scan:
-        raise Http404
-    return inline_file(a.scan, a.scan_content_type)
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Campaigns
-
-
-@login_required
-def campaign_list(request: AuthedRequest) -> HttpResponse:
-    require(request.user, Perm.VIEW_DISPUTES)
-    return render(
-        request,
-        "mediation/campaigns.html",
-        {
-            "progress": selectors.campaign_list(request.user),
-            "can_manage": has_perm(request.user, Perm.MANAGE_CAMPAIGNS),
-        },
-    )
-
-
-@login_required
-def campaign_new(request: AuthedRequest) -> HttpResponse:
-    require(request.user, Perm.MANAGE_CAMPAIGNS)
-    townships = selectors.townships_for(request.user)
-    today = timezone.localdate()
-    form = CampaignForm(
-        request.POST or None,
-        townships=townships,
-        initial={
-            "starts_on": today,
-            "ends_on": today + datetime.timedelta(days=30),
-            "title": _("%(y)d年%(m)d月矛盾纠纷大排查") % {"y": today.year, "m": today.month},
-            "region": townships.first(),
-        },
-    )
-    if request.method == "POST" and form.is_valid():
-        c = form.cleaned_data
-        try:
-            campaign = services.campaign_create(
-                actor=request.user,
-                region=c["region"],
-                title=c["title"],
-                starts_on=c["starts_on"],
-                ends_on=c["ends_on"],
-                checklist=c["checklist"].splitlines(),
-            )
-        except (ValidationError, ServiceError) as exc:
-            apply_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("已开展大排查。"))
-            return redirect("mediation:campaign", campaign.pk)
-    return render(request, "mediation/campaign_new.html", {"form": form})
-
-
-def _campaign_context(request: AuthedRequest, pk: int) -> dict[str, Any]:
-    campaign = selectors.campaign_get(request.user, pk)
-    progress = selectors.campaign_progress(request.user, campaign)
-    for row in progress.rows:
-        row.can_report = (  # type: ignore[attr-defined]
-            campaign.status == CampaignStatus.OPEN
-            and has_perm(request.user, Perm.RECORD_DISPUTES, row.report.region_path)
-        )
-    return {
-        "c": campaign,
-        "progress": progress,
-        "report_form": VillageReportForm(
-            checklist=campaign.checklist, initial={"checked_items": campaign.checklist}
-        ),
-        "can_manage": has_perm(request.user, Perm.MANAGE_CAMPAIGNS, campaign.region_path)
-        and campaign.status == CampaignStatus.OPEN,
-        "failed_village": None,
-    }
-
-
-@login_required
-def campaign_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    return render(request, "mediation/campaign.html", _campaign_context(request, pk))
-
-
-@login_required
-@require_POST
-def campaign_report(request: AuthedRequest, pk: int, village_id: int) -> HttpResponse:
-    campaign = selectors.campaign_get(request.user, pk)
-    report = (
-        scope(campaign.villages.select_related("village"), request.user, Perm.VIEW_DISPUTES)
-        .filter(village_id=village_id)
-        .first()
-    )
-    if report is None:
-        raise Http404
-    form = VillageReportForm(request.POST, checklist=campaign.checklist)
-    if form.is_valid():
-        c = form.cleaned_data
-        try:
-            services.campaign_village_report(
-                actor=request.user,
-                campaign=campaign,
-                village=report.village,
-                outcome=c["outcome"],
-                checked_items=c["checked_items"],
-                note=c["note"],
-            )
-        except (ValidationError, ServiceError) as exc:
-            apply_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("已报告%(village)s的排查结果。") % {"village": report.village.name})
-            return redirect("mediation:campaign", campaign.pk)
-    context = _campaign_context(request, pk)
-    context["report_form"] = form
-    context["failed_village"] = village_id
-    return render(request, "mediation/campaign.html", context)
-
-
-@login_required
-@require_POST
-def campaign_close(request: AuthedRequest, pk: int) -> HttpResponse:
-    campaign = selectors.campaign_get(request.user, pk)
-    try:
-        services.campaign_close(actor=request.user, campaign=campaign)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("大排查已结束。"))
-    return redirect("mediation:campaign", campaign.pk)
