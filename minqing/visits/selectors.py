@@ -18,7 +18,7 @@ from minqing.accounts.models import RoleAssignment, User
 from minqing.accounts.roles import Role
 from minqing.households.models import Household, HouseholdStatus
 from minqing.households.selectors import search
-from minqing.mediation.selectors import open_disputes_in_region
+from minqing.mediation.selectors import dispute_list_open_in_region
 from minqing.petitions.access import scope_petitions
 from minqing.petitions.models import Petition, Status
 from minqing.regions.models import Level, Region, subtree_q
@@ -620,7 +620,7 @@ def _open_petitions(actor: User, village: Region) -> tuple[list[Any], int]:
 
 
 def _open_disputes(actor: User, village: Region) -> list[Any]:
-    return list(open_disputes_in_region(actor, village))[:10]
+    return list(dispute_list_open_in_region(actor=actor, region=village))[:10]
 
 
 # ---- training ------------------------------------------------------------------------------------------

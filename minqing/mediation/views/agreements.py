@@ -117,7 +117,7 @@ def attachment_disposition(filename: str, fallback: str) -> str:
 @login_required
 @require_GET
 def agreement_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
-    d = selectors.dispute_get(request.user, pk)
+    d = selectors.dispute_get(actor=request.user, pk=pk)
     try:
         doc, content = documents.render(_agreement(d))
     except ServiceError as exc:
@@ -139,7 +139,7 @@ def agreement_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def agreement_scan(request: AuthedRequest, pk: int) -> FileResponse:
-    d = selectors.dispute_get(request.user, pk)
+    d = selectors.dispute_get(actor=request.user, pk=pk)
     a = d.agreements.order_by("-reached_on", "-id").first()
     if a is None or not a.scan:
         raise Http404

@@ -29,7 +29,7 @@ def campaign_list(request: AuthedRequest) -> HttpResponse:
         request,
         "mediation/campaigns.html",
         {
-            "progress": selectors.campaign_list(request.user),
+            "progress": selectors.campaign_list(actor=request.user),
             "can_manage": has_perm(request.user, Perm.MANAGE_CAMPAIGNS),
         },
     )
@@ -38,7 +38,7 @@ def campaign_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def campaign_new(request: AuthedRequest) -> HttpResponse:
     require(request.user, Perm.MANAGE_CAMPAIGNS)
-    townships = selectors.townships_for(request.user)
+    townships = selectors.township_qs(actor=request.user)
     today = timezone.localdate()
     form = CampaignForm(
         request.POST or None,
@@ -72,8 +72,8 @@ def campaign_new(request: AuthedRequest) -> HttpResponse:
 
 
 def _campaign_context(request: AuthedRequest, pk: int) -> dict[str, Any]:
-    campaign = selectors.campaign_get(request.user, pk)
-    progress = selectors.campaign_progress(request.user, campaign)
+    campaign = selectors.campaign_get(actor=request.user, pk=pk)
+    progress = selectors.campaign_progress(actor=request.user, campaign=campaign)
     for row in progress.rows:
         row.can_report = (  # type: ignore[attr-defined]
             campaign.status == CampaignStatus.OPEN
@@ -99,7 +99,7 @@ def campaign_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def campaign_report(request: AuthedRequest, pk: int, village_id: int) -> HttpResponse:
-    campaign = selectors.campaign_get(request.user, pk)
+    campaign = selectors.campaign_get(actor=request.user, pk=pk)
     report = (
         scope(campaign.villages.select_related("village"), request.user, Perm.VIEW_DISPUTES)
         .filter(village_id=village_id)
@@ -135,7 +135,7 @@ def campaign_report(request: AuthedRequest, pk: int, village_id: int) -> HttpRes
 @login_required
 @require_POST
 def campaign_close(request: AuthedRequest, pk: int) -> HttpResponse:
-    campaign = selectors.campaign_get(request.user, pk)
+    campaign = selectors.campaign_get(actor=request.user, pk=pk)
     try:
         services.campaign_close(actor=request.user, campaign=campaign)
     except ServiceError as exc:

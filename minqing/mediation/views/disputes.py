@@ -24,7 +24,7 @@ from minqing.core.request import AuthedRequest
 from minqing.core.views_util import apply_errors
 from minqing.households.selectors import household_get
 from minqing.households.selectors import search as registry_search
-from minqing.petitions.selectors import petition_detail as petition_get
+from minqing.petitions.selectors import petition_get
 from minqing.regions.scoping import Perm, has_perm, regions_with, require
 
 from .. import selectors, services
@@ -76,7 +76,7 @@ def dispute_list(request: AuthedRequest) -> HttpResponse:
         campaign=int_or_none(g.get("campaign")),
         q=g.get("q", "").strip()[:50],
     )
-    page = capped_page(selectors.dispute_list(request.user, f), PER_PAGE, g.get("page"))
+    page = capped_page(selectors.dispute_list(actor=request.user, filters=f), PER_PAGE, g.get("page"))
     query = g.copy()
     query.pop("page", None)
     return render(
@@ -89,8 +89,8 @@ def dispute_list(request: AuthedRequest) -> HttpResponse:
             "statuses": DisputeStatus.choices,
             "risks": RiskLevel.choices,
             "kinds": DisputeKind.choices,
-            "villages": selectors.villages_for(request.user),
-            "campaigns": selectors.campaigns_visible(request.user)[:20],
+            "villages": selectors.village_qs(actor=request.user),
+            "campaigns": selectors.campaign_qs(actor=request.user)[:20],
             "querystring": query.urlencode(),
             "can_record": has_perm(request.user, Perm.RECORD_DISPUTES),
             "can_campaign": has_perm(request.user, Perm.VIEW_DISPUTES),
@@ -113,13 +113,13 @@ def _parse_parties(request: AuthedRequest) -> tuple[list[services.PartyData], li
             problems.append(_("当事人选择不正确。"))
             continue
         if kind == "r":
-            resident = selectors.party_resident(actor=request.user, pk=int(pk))
+            resident = selectors.party_resident_get(actor=request.user, pk=int(pk))
             if resident is None:
                 problems.append(_("所选当事人不存在或不在您负责的村（社区）范围内。"))
                 continue
             out.append(services.PartyData(side=side, resident=resident))
         else:
-            household = selectors.party_household(actor=request.user, pk=int(pk))
+            household = selectors.party_household_get(actor=request.user, pk=int(pk))
             if household is None:
                 problems.append(_("所选当事人不存在或不在您负责的村（社区）范围内。"))
                 continue
@@ -161,14 +161,14 @@ def dispute_new(request: AuthedRequest) -> HttpResponse:
 def dispute_form(request: AuthedRequest, *, source: DisputeSource | None) -> HttpResponse:
     """The new-dispute page, from scratch or from a request, a household, a campaign or another app's record."""
     require(request.user, Perm.RECORD_DISPUTES)
-    villages = selectors.villages_for(request.user, Perm.RECORD_DISPUTES)
+    villages = selectors.village_qs(actor=request.user, perm=Perm.RECORD_DISPUTES)
     staff_path = min(regions_with(request.user, Perm.RECORD_DISPUTES), key=len, default="")
-    staff = selectors.staff_for(staff_path[:9], include_below=True) if staff_path else []
-    campaigns = selectors.campaigns_visible(request.user).filter(status=CampaignStatus.OPEN)
+    staff = selectors.staff_list(region_path=staff_path[:9], include_below=True) if staff_path else []
+    campaigns = selectors.campaign_qs(actor=request.user).filter(status=CampaignStatus.OPEN)
     petition = None
     petition_id = int_or_none(request.GET.get("petition") or request.POST.get("petition"))
     if petition_id:
-        petition = petition_get(request.user, petition_id)
+        petition = petition_get(actor=request.user, pk=petition_id)
     initial: dict[str, Any] = {"found_on": timezone.localdate()}
     picked: list[dict[str, Any]] = []
     if source is not None and request.method != "POST":
@@ -288,7 +288,7 @@ def party_search(request: AuthedRequest) -> HttpResponse:
 
 def detail_context(request: AuthedRequest, pk: int) -> dict[str, Any]:
     user = request.user
-    detail = selectors.dispute_detail(user, pk)
+    detail = selectors.dispute_detail(actor=user, pk=pk)
     d = detail.dispute
     today = timezone.localdate()
     parties = d.parties.all()
@@ -297,8 +297,8 @@ def detail_context(request: AuthedRequest, pk: int) -> dict[str, Any]:
     current = detail.current
     a = detail.agreement
     open_mediation = current is not None and current.status == MediationStatus.OPEN
-    staff = selectors.staff_for(d.region_path)
-    mediators = selectors.staff_for(d.region_path, Perm.MEDIATE)
+    staff = selectors.staff_list(region_path=d.region_path)
+    mediators = selectors.staff_list(region_path=d.region_path, perm=Perm.MEDIATE)
     reopen_allowed = d.status in (DisputeStatus.FOUND, DisputeStatus.ENDED) or (
         d.status == DisputeStatus.AGREED and a is not None and a.performance == Performance.BROKEN
     )

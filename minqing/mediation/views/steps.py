@@ -38,16 +38,18 @@ CONTEXT_KEY = {"topetition": "to_petition_form", "judicial": "judicial_form", "d
 def dispute_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
     if step not in STEPS:
         raise Http404
-    d = selectors.dispute_get(request.user, pk)  # Http404 outside the user's regions
+    d = selectors.dispute_get(actor=request.user, pk=pk)  # Http404 outside the user's regions
     form_class, prefix, call, done = STEPS[step]
     kwargs: dict[str, Any] = {"prefix": prefix}
     parties = d.parties.all()
     if form_class in (StartForm,):
-        kwargs.update(parties=parties, mediators=selectors.staff_for(d.region_path, Perm.MEDIATE))
+        kwargs.update(
+            parties=parties, mediators=selectors.staff_list(region_path=d.region_path, perm=Perm.MEDIATE)
+        )
     elif form_class in (RefuseForm, SignForm):
         kwargs["parties"] = parties
     elif form_class is RiskForm:
-        kwargs["staff"] = selectors.staff_for(d.region_path)
+        kwargs["staff"] = selectors.staff_list(region_path=d.region_path)
     form = form_class(request.POST, request.FILES, **kwargs)
     if form.is_valid():
         try:

@@ -121,7 +121,7 @@ def region_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 def category_choices() -> list[tuple[str, Any]]:
     """Leaf categories grouped by their parent; a parent without children is an option of its own."""
     choices: list[tuple[str, Any]] = []
-    for parent, kids in selectors.categories_tree():
+    for parent, kids in selectors.category_list_tree():
         if kids:
             choices.append((parent.name, [(str(k.pk), k.name) for k in kids]))
         else:

@@ -50,7 +50,7 @@ def detail_context(request: AuthedRequest, p: Petition) -> dict[str, Any]:
     can_handle = has_perm(user, Perm.HANDLE_PETITIONS, p.handler_path)
     can_follow = has_perm(user, Perm.INTAKE_PETITIONS, p.region_path) or can_act
     v = {"version": p.version}
-    departments = selectors.departments_for(user).filter(subtree_q(p.region_path[:9], "region_path"))
+    departments = selectors.department_qs(actor=user).filter(subtree_q(p.region_path[:9], "region_path"))
     assignees = User.objects.filter(is_active=True, departments__in=departments).distinct()
     allowed_levels = [
         (value, label)
@@ -62,10 +62,10 @@ def detail_context(request: AuthedRequest, p: Petition) -> dict[str, Any]:
     open_ = p.status in OPEN_STATUSES
     return {
         "p": p,
-        "events": selectors.petition_events(p),
+        "events": selectors.petition_event_list(petition=p),
         "attachments": p.attachments.all(),
-        "repeats": selectors.visible(user).filter(repeat_of=p).order_by("-registered_on")[:10],
-        "merged": selectors.visible(user).filter(merged_into=p),
+        "repeats": selectors.petition_qs(actor=user).filter(repeat_of=p).order_by("-registered_on")[:10],
+        "merged": selectors.petition_qs(actor=user).filter(merged_into=p),
         "today": timezone.localdate(),
         "can_act": can_act,
         "can_handle": can_handle,
@@ -122,14 +122,14 @@ def detail_context(request: AuthedRequest, p: Petition) -> dict[str, Any]:
 
 @login_required
 def petition_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    p = selectors.petition_detail(request.user, pk)
+    p = selectors.petition_get(actor=request.user, pk=pk)
     return render(request, "petitions/detail.html", detail_context(request, p))
 
 
 @login_required
 @require_POST
 def petition_attach(request: AuthedRequest, pk: int) -> HttpResponse:
-    p = selectors.petition_detail(request.user, pk)
+    p = selectors.petition_get(actor=request.user, pk=pk)
     try:
         files = [check_upload(f.name or "", f, f.size) for f in request.FILES.getlist("files")]
         if not files:
@@ -146,7 +146,7 @@ def petition_attach(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def attachment_download(request: AuthedRequest, pk: int, attachment_id: int) -> FileResponse:
-    p = selectors.petition_detail(request.user, pk)
+    p = selectors.petition_get(actor=request.user, pk=pk)
     attachment = p.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404

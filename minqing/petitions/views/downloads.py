@@ -32,7 +32,7 @@ def attachment_disposition(filename: str, fallback: str) -> str:
 @login_required
 @require_GET
 def petition_document(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
-    p = selectors.petition_detail(request.user, pk)  # Http404 outside the user's regions
+    p = selectors.petition_get(actor=request.user, pk=pk)  # Http404 outside the user's regions
     try:
         letter, content = documents.render_letter(
             p, kind, track_url=request.build_absolute_uri(documents.TRACK_PATH)

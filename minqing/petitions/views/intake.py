@@ -119,8 +119,8 @@ def petition_similar(request: AuthedRequest) -> HttpResponse:
     phone = "".join(ch for ch in data.get("submitter_phone", "") if ch.isdigit())[:11]
     found: list[Petition] = []
     if region is not None and (category is not None or len(phone) == 11):
-        found = selectors.similar_recent(
-            request.user, region_path=region.path, category=category, phone=phone
+        found = selectors.petition_list_similar(
+            actor=request.user, region_path=region.path, category=category, phone=phone
         )
     typed = extensions.TypedRequest(
         title=data.get("title", "")[:_HINT_TEXT_MAX],

@@ -52,14 +52,14 @@ def _assign(request: AuthedRequest, p: Petition, d: dict[str, Any]) -> object:
 
 
 def _merge(request: AuthedRequest, p: Petition, d: dict[str, Any]) -> object:
-    target = selectors.visible_by_code(request.user, d["target_code"])
+    target = selectors.petition_get_by_code(actor=request.user, code=d["target_code"])
     if target is None:
         raise ValidationError({"target_code": [_("找不到该查询码的诉求。")]})
     return services.petition_merge(actor=request.user, source=p, target=target, note=d["note"])
 
 
 def _link(request: AuthedRequest, p: Petition, d: dict[str, Any]) -> object:
-    earlier = selectors.visible_by_code(request.user, d["earlier_code"])
+    earlier = selectors.petition_get_by_code(actor=request.user, code=d["earlier_code"])
     if earlier is None:
         raise ValidationError({"earlier_code": [_("找不到该查询码的诉求。")]})
     return services.petition_link(actor=request.user, petition=p, earlier=earlier, note=d["note"])
@@ -177,11 +177,11 @@ STEPS: dict[str, Step] = {
 def petition_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
     if step not in STEPS:
         raise Http404
-    p = selectors.petition_detail(request.user, pk)
+    p = selectors.petition_get(actor=request.user, pk=pk)
     form_class, prefix, call, done = STEPS[step]
     kwargs: dict[str, Any] = {"prefix": prefix}
     if form_class is AssignForm:
-        ctx_depts = selectors.departments_for(request.user)
+        ctx_depts = selectors.department_qs(actor=request.user)
         kwargs.update(
             departments=ctx_depts,
             assignees=User.objects.filter(is_active=True, departments__in=ctx_depts).distinct(),
@@ -202,7 +202,7 @@ def petition_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
             messages.success(request, done)
             return redirect("petitions:detail", p.pk)
     # Show the page again with the failed step's form and its errors, keeping what was typed.
-    p = selectors.petition_detail(request.user, pk)
+    p = selectors.petition_get(actor=request.user, pk=pk)
     context = detail_context(request, p)
     context_key = {
         "accept": "accept_form",

@@ -85,15 +85,15 @@ def petition_list(request: AuthedRequest) -> HttpResponse:
     if not can_view(request.user):
         raise PermissionDenied
     filters = parse_filters(request.GET)
-    qs = selectors.petition_list(request.user, filters)
+    qs = selectors.petition_list(actor=request.user, filters=filters)
     page = capped_page(
         qs,
         30,
         request.GET.get("page"),
-        count_from=selectors.petition_list(request.user, filters, for_sorted_page=False),
+        count_from=selectors.petition_list(actor=request.user, filters=filters, for_sorted_page=False),
     )
     _label_rows(page.object_list)
-    departments = selectors.departments_for(request.user)
+    departments = selectors.department_qs(actor=request.user)
     today = timezone.localdate()
     return render(
         request,
@@ -106,10 +106,10 @@ def petition_list(request: AuthedRequest) -> HttpResponse:
             "channels": Channel.choices,
             "levels": HandlingLevel.choices,
             "satisfactions": Satisfaction.choices,
-            "categories": selectors.categories_tree(),
+            "categories": selectors.category_list_tree(),
             "regions": _villages(request.user),
             "departments": departments,
-            "queues": selectors.queue_labels(request.user),
+            "queues": selectors.queue_labels(actor=request.user),
             "can_intake": has_perm(request.user, Perm.INTAKE_PETITIONS),
             "can_export": has_perm(request.user, Perm.EXPORT_PETITIONS),
             "can_bulk": has_perm(request.user, Perm.HANDLE_PETITIONS),
@@ -124,7 +124,7 @@ def petition_list(request: AuthedRequest) -> HttpResponse:
 def petition_bulk(request: AuthedRequest) -> HttpResponse:
     """Assign or re-categorise the ticked requests; all or none."""
     require(request.user, Perm.HANDLE_PETITIONS)
-    form = BulkForm(request.POST, departments=selectors.departments_for(request.user), prefix="bulk")
+    form = BulkForm(request.POST, departments=selectors.department_qs(actor=request.user), prefix="bulk")
     ids = [i for i in (int_or_none(v) for v in request.POST.getlist("ids")) if i is not None][:500]
     back = request.POST.get("next") or reverse("petitions:list")
     if not back.startswith("/"):
@@ -135,7 +135,7 @@ def petition_bulk(request: AuthedRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("请选择批量操作。"))
         return HttpResponseRedirect(back)
-    petitions = list(selectors.visible(request.user).filter(pk__in=ids))
+    petitions = list(selectors.petition_qs(actor=request.user).filter(pk__in=ids))
     if len(petitions) != len(set(ids)):
         raise Http404
     d = form.cleaned_data
@@ -165,7 +165,9 @@ def closure_report(request: AuthedRequest) -> HttpResponse:
     group = request.GET.get("group", "village")
     if group not in ("village", "category", "month"):
         group = "village"
-    total, rows = selectors.closure_report(request.user, group=group, date_from=date_from, date_to=date_to)
+    total, rows = selectors.closure_report(
+        actor=request.user, group=group, date_from=date_from, date_to=date_to
+    )
     return render(
         request,
         "petitions/report.html",
