@@ -26,7 +26,7 @@ def home(request: AuthedRequest) -> HttpResponse:
         "can_import": has_perm(user, Perm.IMPORT_HOUSEHOLDS),
     }
     if context["casework"]:
-        context["a"] = attention(user)
+        context["a"] = attention(actor=user)
     context["queues"] = work_queue_list(actor=user)
     context["can_intake"] = has_perm(user, Perm.INTAKE_PETITIONS)
     if has_perm(user, Perm.LOG_VISITS):

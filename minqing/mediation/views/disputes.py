@@ -22,8 +22,7 @@ from minqing.core.errors import ServiceError, ValidationError
 from minqing.core.paging import capped_page
 from minqing.core.request import AuthedRequest
 from minqing.core.views_util import apply_errors
-from minqing.households.selectors import household_get
-from minqing.households.selectors import search as registry_search
+from minqing.households.selectors import household_get, registry_search
 from minqing.petitions.selectors import petition_get
 from minqing.regions.scoping import Perm, has_perm, regions_with, require
 
@@ -199,7 +198,7 @@ def dispute_form(request: AuthedRequest, *, source: DisputeSource | None) -> Htt
         household_id = int_or_none(request.GET.get("household"))
         if household_id:
             # From a household's page: the household is the first party, in its village.
-            household = household_get(request.user, household_id)
+            household = household_get(actor=request.user, pk=household_id)
             picked = [{"value": f"h:{household.pk}:{Side.A}", "label": str(household), "side": Side.A}]
             village = villages.filter(Q(pk=household.region_id) | Q(children__pk=household.region_id)).first()
         if village is not None:
@@ -267,7 +266,7 @@ def dispute_form(request: AuthedRequest, *, source: DisputeSource | None) -> Htt
 
 
 def _search(request: AuthedRequest, q: str) -> dict[str, Any]:
-    result = registry_search(request.user, q, limit=15)
+    result = registry_search(actor=request.user, query=q, limit=15)
     residents = [r for r in result.residents if has_perm(request.user, Perm.RECORD_DISPUTES, r.region_path)]
     households = [h for h in result.households if has_perm(request.user, Perm.RECORD_DISPUTES, h.region_path)]
     return {"residents": residents, "households": households, "q": q}

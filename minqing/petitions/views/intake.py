@@ -17,7 +17,7 @@ from minqing.core.request import AuthedRequest
 from minqing.core.uploads import check_upload
 from minqing.core.views_util import apply_errors, client_ip
 from minqing.households.models import Household
-from minqing.households.selectors import household_by_code
+from minqing.households.selectors import household_get_by_code
 from minqing.regions.models import Level, Region
 from minqing.regions.scoping import Perm, require, scope
 
@@ -46,7 +46,7 @@ def petition_intake(request: AuthedRequest) -> HttpResponse:
     initial: dict[str, Any] = {"channel": channel if channel in Channel.values else Channel.VISIT}
     household: Household | None = None
     if code := request.GET.get("household"):
-        household = household_by_code(request.user, code[:32])
+        household = household_get_by_code(actor=request.user, code=code[:32])
         if household is not None:
             village = household.region if household.region.level == Level.VILLAGE else household.region.parent
             initial.update(
@@ -62,7 +62,7 @@ def petition_intake(request: AuthedRequest) -> HttpResponse:
             files = [check_upload(f.name or "", f, f.size) for f in request.FILES.getlist("attachments")]
             household = None
             if d["household_code"]:
-                household = household_by_code(request.user, d["household_code"])
+                household = household_get_by_code(actor=request.user, code=d["household_code"])
                 if household is None:
                     raise ValidationError({"household_code": [_("找不到该户编号。")]})
             p = services.petition_register(
