@@ -132,14 +132,13 @@ def build(total: int) -> None:
     from django.utils import timezone
 
     from minqing.accounts.demo import demo_staff_create
-    from minqing.accounts.models import RoleAssignment, User
+    from minqing.accounts.models import Department, RoleAssignment, User
     from minqing.accounts.roles import Role
     from minqing.petitions import selectors, services
     from minqing.petitions.demo import CATEGORY_DEPARTMENT, DEPARTMENTS, GIVEN, MATTERS, SURNAMES
     from minqing.petitions.models import (
         LEVEL_ORDER,
         DeadlineKind,
-        Department,
         HandlingLevel,
         Petition,
         PetitionEvent,

@@ -6,10 +6,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from minqing.audit.admin import PermAdmin
+from minqing.regions.models import Level, Region
 from minqing.regions.scoping import Perm
 
 from . import services
-from .models import RoleAssignment, User
+from .models import Department, RoleAssignment, User
 
 
 @admin.register(User)
@@ -49,3 +50,20 @@ class RoleAssignmentAdmin(PermAdmin):
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         services.role_revoke(actor=request.user, assignment=obj)  # type: ignore[arg-type]
+
+
+@admin.register(Department)
+class DepartmentAdmin(PermAdmin):
+    list_display = ["name", "region", "phone", "is_active"]
+    list_filter = ["is_active", "region"]
+    filter_horizontal = ["members"]
+    search_fields = ["name"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "region":
+            kwargs["queryset"] = Region.objects.filter(level=Level.TOWNSHIP, is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        obj.region_path = obj.region.path  # derived from the chosen township, as every region-bound row
+        super().save_model(request, obj, form, change)

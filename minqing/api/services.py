@@ -15,12 +15,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from minqing.accounts.models import User
+from minqing.accounts.models import Department, User
 from minqing.audit.models import Action
 from minqing.audit.services import audit_record, snapshot
 from minqing.core.errors import ConflictError, ValidationError
 from minqing.petitions import services as petition_services
-from minqing.petitions.models import Department, Petition
+from minqing.petitions.models import Petition
 from minqing.regions.models import Level, Region
 from minqing.regions.scoping import Perm, has_perm
 

@@ -1,12 +1,9 @@
-from typing import Any
-
 from django.contrib import admin
 from django.http import HttpRequest
 
 from minqing.audit.admin import PermAdmin
-from minqing.regions.models import Level, Region
 
-from .models import Category, DeadlineRule, Department
+from .models import Category, DeadlineRule
 
 
 @admin.register(Category)
@@ -24,20 +21,3 @@ class DeadlineRuleAdmin(PermAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # one row per kind, seeded by a migration
-
-
-@admin.register(Department)
-class DepartmentAdmin(PermAdmin):
-    list_display = ["name", "region", "phone", "is_active"]
-    list_filter = ["is_active", "region"]
-    filter_horizontal = ["members"]
-    search_fields = ["name"]
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "region":
-            kwargs["queryset"] = Region.objects.filter(level=Level.TOWNSHIP, is_active=True)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        obj.region_path = obj.region.path  # derived from the chosen township, as every region-bound row
-        super().save_model(request, obj, form, change)

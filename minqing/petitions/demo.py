@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from minqing.accounts.models import RoleAssignment, User
+from minqing.accounts.models import Department, RoleAssignment, User
 from minqing.accounts.roles import Role
 from minqing.core.errors import ServiceError
 from minqing.households.models import Household
@@ -24,7 +24,6 @@ from .models import (
     Category,
     Channel,
     DeadlineKind,
-    Department,
     HandlingLevel,
     Petition,
     ReceptionDay,

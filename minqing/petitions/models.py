@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from minqing.accounts.models import Department
 from minqing.core.models import TimeStampedModel
 from minqing.core.privacy import mask_phone
 from minqing.regions.models import Level as RegionLevel
@@ -150,28 +151,6 @@ class Category(models.Model):
     def __str__(self) -> str:
         if self.parent_id and self.parent is not None:
             return f"{self.parent.name} / {self.name}"
-        return self.name
-
-
-class Department(TimeStampedModel):
-    """A township department or station (民政所, 国土所, 派出所…) that requests are assigned to."""
-
-    name = models.CharField(_("名称"), max_length=50)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("所属乡镇"))
-    region_path = models.CharField(max_length=15, db_index=True, editable=False)
-    members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, blank=True, related_name="departments", verbose_name=_("经办人")
-    )
-    phone = models.CharField(_("电话"), max_length=30, blank=True)
-    is_active = models.BooleanField(_("在用"), default=True)
-
-    class Meta:
-        ordering = ["region_path", "name"]
-        verbose_name = _("部门/站所")
-        verbose_name_plural = _("部门/站所")
-        constraints = [models.UniqueConstraint(fields=["region", "name"], name="department_unique_name")]
-
-    def __str__(self) -> str:
         return self.name
 
 

@@ -8,7 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from minqing.accounts.models import RoleAssignment, User
+from minqing.accounts.models import Department, RoleAssignment, User
 from minqing.accounts.roles import Role
 from minqing.households.models import Household
 from minqing.regions.models import Level, Region, subtree_q
@@ -27,7 +27,6 @@ from .access import get_petition_for_actor, scope_petitions
 from .models import (
     OPEN_STATUSES,
     Category,
-    Department,
     Petition,
     PetitionEvent,
     ReceptionDay,

@@ -5,11 +5,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from minqing.accounts.models import User
+from minqing.accounts.models import Department, User
 from minqing.core.forms import StyledForm
 from minqing.regions.models import Level, Region
 
-from ..models import Category, Channel, Department, HandlingLevel, Satisfaction, Urgency
+from ..models import Category, Channel, HandlingLevel, Satisfaction, Urgency
 from ..selectors import category_list_leaves
 
 

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from minqing.accounts.models import User
+from minqing.accounts.models import Department, User
 from minqing.audit.services import snapshot
 from minqing.core.errors import ServiceError, ValidationError
 from minqing.regions.scoping import Perm, has_perm
@@ -15,7 +15,6 @@ from ..models import (
     LEVEL_ORDER,
     Category,
     DeadlineKind,
-    Department,
     EventKind,
     HandlingLevel,
     Petition,

@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from minqing.accounts.models import User
-from minqing.petitions.models import Category, Channel, Department, Petition
+from minqing.accounts.models import Department, User
+from minqing.petitions.models import Category, Channel, Petition
 from minqing.petitions.services import Intake, petition_register
 from minqing.regions.models import Region
 

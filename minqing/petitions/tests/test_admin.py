@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from minqing.audit.models import AuditEntry
-from minqing.petitions.models import DeadlineRule, Department
+from minqing.petitions.models import DeadlineRule
 
 pytestmark = pytest.mark.django_db
 
@@ -18,22 +18,6 @@ def test_system_admin_changes_a_deadline_rule_and_it_is_audited(client, tree, pe
     rule.refresh_from_db()
     assert (rule.days, rule.unit) == (10, "calendar")
     assert AuditEntry.objects.filter(object_type="petitions.deadlinerule").exists()
-
-
-def test_department_gets_its_townships_region_path(client, tree, people):
-    client.force_login(people.sysadmin)
-    r = client.post(
-        reverse("admin:petitions_department_add"),
-        {
-            "name": "民政所",
-            "region": tree.township.pk,
-            "phone": "",
-            "is_active": "on",
-            "members": [people.handler.pk],
-        },
-    )
-    assert r.status_code == 302
-    assert Department.objects.get().region_path == tree.township.path
 
 
 def test_casework_staff_cannot_open_the_configuration(client, tree, people):
