@@ -8,7 +8,7 @@ the registry, and one 大排查 per township. Rows are written in bulk.
 Then times, p50/p95 over the runs:
   * the list page's query (first page of 30 and its capped count) for a county supervisor and a township officer,
     unfiltered and filtered by risk 高 and by status 调解中;
-  * open_disputes_in_region for one village; disputes_for_household for one household;
+  * dispute_list_open_in_region for one village; dispute_list_for_household for one household;
   * campaign_progress of one township's campaign.
 
     .venv/bin/python bench/bench_mediation.py [--postgres] [--households 50000] [--disputes 100000] [--rebuild]
@@ -205,7 +205,9 @@ def run(repeat: int) -> None:
 
     def page(actor: User, **filters: Any) -> Callable[[], Any]:
         def go() -> Any:
-            p = capped_page(selectors.dispute_list(actor, selectors.DisputeFilters(**filters)), 30, 1)
+            p = capped_page(
+                selectors.dispute_list(actor=actor, filters=selectors.DisputeFilters(**filters)), 30, 1
+            )
             return list(p.object_list), p.paginator.count
 
         return go
@@ -218,20 +220,22 @@ def run(repeat: int) -> None:
         level=Level.VILLAGE, path__startswith=officer.role_assignments.get().region.path
     )[0]
     timed(
-        "open_disputes_in_region(village), officer",
-        lambda: selectors.open_disputes_in_region(officer, village),
+        "dispute_list_open_in_region(village), officer",
+        lambda: selectors.dispute_list_open_in_region(actor=officer, region=village),
         repeat,
     )
     household = Household.objects.filter(region=village).first()
     assert household is not None
     timed(
-        "disputes_for_household, officer",
-        lambda: selectors.disputes_for_household(officer, household),
+        "dispute_list_for_household, officer",
+        lambda: selectors.dispute_list_for_household(actor=officer, household=household),
         repeat,
     )
     campaign = Campaign.objects.get(region_path=village.path[:9])
     timed(
-        "campaign_progress(township), officer", lambda: selectors.campaign_progress(officer, campaign), repeat
+        "campaign_progress(township), officer",
+        lambda: selectors.campaign_progress(actor=officer, campaign=campaign),
+        repeat,
     )
 
 

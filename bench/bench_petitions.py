@@ -178,7 +178,7 @@ def build(total: int) -> None:
         flush=True,
     )
 
-    leaves = {c.code: c for c in selectors.leaf_categories()}
+    leaves = {c.code: c for c in selectors.category_list_leaves()}
     matters = [(leaves[code], title, content) for code, title, content in MATTERS if code in leaves]
     generic = [
         (c, f"反映{c.name}方面的问题", f"关于{c.name}的问题，希望有关部门尽快调查处理并给予答复。")

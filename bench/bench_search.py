@@ -1,7 +1,7 @@
 """Search latency at county scale: p50/p95 for name, pinyin initials, ID tail and phone tail queries.
 
 Builds (once) a county data set of ≈300,000 households with `demo_county` in a scratch database, then times
-selectors.search() for a county supervisor (every township) and a township officer (one township).
+selectors.registry_search() for a county supervisor (every township) and a township officer (one township).
 
     .venv/bin/python bench/bench_search.py [--postgres] [--households 300000] [--queries 300]
 """
@@ -48,7 +48,7 @@ def main() -> None:
     from minqing.accounts.models import RoleAssignment, User
     from minqing.accounts.roles import Role
     from minqing.households.models import Household, Resident
-    from minqing.households.selectors import search
+    from minqing.households.selectors import registry_search
     from minqing.regions.models import Region
     from minqing.site.demo import demo_county
 
@@ -98,7 +98,7 @@ def main() -> None:
                 # A fresh user object per query: grants are cached per request, as in a real request.
                 actor = User.objects.get(pk=actor.pk)
                 t0 = time.perf_counter()
-                result = search(actor, q)
+                result = registry_search(actor=actor, query=q)
                 times.append((time.perf_counter() - t0) * 1000)
                 hits += len(result.residents) + len(result.households)
             times.sort()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from minqing.accounts.models import User
 from minqing.core.ttl import ttl_cache
 from minqing.petitions.models import OPEN_STATUSES, Category, Petition, PetitionEvent, Status
-from minqing.petitions.selectors import categories_tree
+from minqing.petitions.selectors import category_list_tree
 from minqing.regions.models import Level, Region
 from minqing.regions.scoping import scope_to_region
 from minqing.regions.selectors import regions_below
@@ -105,7 +105,7 @@ class Service:
 def open311_services() -> list[Service]:
     """Leaf active categories (what a request is filed under), each with its parent's name as the group."""
     services: list[Service] = []
-    for parent, kids in categories_tree():
+    for parent, kids in category_list_tree():
         if kids:
             services.extend(Service(kid, parent.name) for kid in kids)
         else:

@@ -87,14 +87,14 @@ class PetitionViewSet(viewsets.GenericViewSet[Petition]):
         return user
 
     def _detail(self, p: Petition, status_code: int = status.HTTP_200_OK) -> Response:
-        events = list(petition_selectors.petition_events(p))
+        events = list(petition_selectors.petition_event_list(petition=p))
         data = s.PetitionDetailSerializer(p, context={"events": events}).data
         return Response(data, status=status_code)
 
     def _get(self, pk: str) -> Petition:
         if not pk.isdigit():
             raise Http404
-        return petition_selectors.petition_detail(self.actor, int(pk))
+        return petition_selectors.petition_get(actor=self.actor, pk=int(pk))
 
     @extend_schema(parameters=[s.PetitionListQuery], summary="诉求列表（辖区内）")
     def list(self, request: Request) -> Response:
@@ -109,7 +109,7 @@ class PetitionViewSet(viewsets.GenericViewSet[Petition]):
             if region is None:
                 raise _bad("village", _("区划代码“%(code)s”不存在。") % {"code": q["village"]})
             filters.region = region.path
-        qs = petition_selectors.petition_list(self.actor, filters)
+        qs = petition_selectors.petition_list(actor=self.actor, filters=filters)
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(s.PetitionSerializer(page, many=True).data)
 
@@ -180,7 +180,7 @@ class PetitionViewSet(viewsets.GenericViewSet[Petition]):
         p, d = self._step(pk, s.AssignIn, request)
         department = None
         if d["department"] is not None:
-            department = petition_selectors.departments_for(self.actor).filter(pk=d["department"]).first()
+            department = petition_selectors.department_qs(actor=self.actor).filter(pk=d["department"]).first()
             if department is None:
                 raise _bad("department", _("承办部门不存在。"))
         assignee = None

@@ -32,28 +32,28 @@ _ID_TAIL = re.compile(r"^\d{3,17}[\dXx]?$")
 _ADDRESS_MARK = re.compile(r"[村组号路街巷弄栋楼室屯\d]")
 
 
-def households_visible(actor: User) -> QuerySet[Household]:
+def household_qs(*, actor: User) -> QuerySet[Household]:
     return scope(Household.objects.all(), actor)
 
 
-def residents_visible(actor: User) -> QuerySet[Resident]:
+def resident_qs(*, actor: User) -> QuerySet[Resident]:
     return scope(Resident.objects.all(), actor)
 
 
-def household_get(actor: User, pk: int) -> Household:
+def household_get(*, actor: User, pk: int) -> Household:
     return get_for_actor(Household.objects.select_related("region", "region__parent", "head"), actor, pk=pk)
 
 
-def resident_get(actor: User, pk: int) -> Resident:
+def resident_get(*, actor: User, pk: int) -> Resident:
     return get_for_actor(Resident.objects.select_related("household"), actor, pk=pk)
 
 
-def household_by_code(actor: User, code: str) -> Household | None:
+def household_get_by_code(*, actor: User, code: str) -> Household | None:
     """The household with this code if the actor may see it; None when missing or outside their regions."""
-    return households_visible(actor).filter(code=code.strip()).first()
+    return household_qs(actor=actor).filter(code=code.strip()).first()
 
 
-def relation_get(actor: User, pk: int) -> tuple[HouseholdRelation, Household]:
+def relation_get(*, actor: User, pk: int) -> tuple[HouseholdRelation, Household]:
     """A tie between households, reached through whichever of its two households the actor can see.
 
     Returns the relation and that household; Http404 when the actor can see neither.
@@ -62,13 +62,13 @@ def relation_get(actor: User, pk: int) -> tuple[HouseholdRelation, Household]:
     if relation is None:
         raise Http404
     ends = [relation.household_a_id, relation.household_b_id]
-    household = households_visible(actor).filter(pk__in=ends).order_by("pk").first()
+    household = household_qs(actor=actor).filter(pk__in=ends).order_by("pk").first()
     if household is None:
         raise Http404
     return relation, household
 
 
-def villages_visible(actor: User) -> QuerySet[Region]:
+def village_qs(*, actor: User) -> QuerySet[Region]:
     """Villages (村/社区) inside the actor's regions, for filters and forms."""
     q = Q(pk__in=[])
     for path in regions_with(actor, Perm.VIEW_HOUSEHOLDS):
@@ -76,7 +76,7 @@ def villages_visible(actor: User) -> QuerySet[Region]:
     return Region.objects.filter(q, level=Level.VILLAGE, is_active=True).order_by("path")
 
 
-def regions_for_households(actor: User, perm: Perm = Perm.EDIT_HOUSEHOLDS) -> QuerySet[Region]:
+def region_qs_for_households(*, actor: User, perm: Perm = Perm.EDIT_HOUSEHOLDS) -> QuerySet[Region]:
     """Villages and groups where the actor may register households."""
     q = Q(pk__in=[])
     for path in regions_with(actor, perm):
@@ -89,8 +89,8 @@ def regions_for_households(actor: User, perm: Perm = Perm.EDIT_HOUSEHOLDS) -> Qu
 
 
 def household_list(
-    actor: User,
     *,
+    actor: User,
     q: str = "",
     village: str = "",
     tag: str = "",
@@ -98,7 +98,7 @@ def household_list(
     status: str = HouseholdStatus.ACTIVE,
 ) -> QuerySet[Household]:
     """The filtered household list shown on the registry page and exported to Excel."""
-    qs = households_visible(actor).select_related("region", "region__parent")
+    qs = household_qs(actor=actor).select_related("region", "region__parent")
     if status:
         qs = qs.filter(status=status)
     if village:
@@ -151,7 +151,7 @@ def _classify(q: str) -> str:
     return "text"
 
 
-def search(actor: User, query: str, *, limit: int = SEARCH_LIMIT) -> SearchResult:
+def registry_search(*, actor: User, query: str, limit: int = SEARCH_LIMIT) -> SearchResult:
     """Find residents and households by name, pinyin initials, ID-number tail, phone tail, code or address.
 
     Each reading of the query is an index range scoped to the actor's regions; results are capped at `limit`.
@@ -160,8 +160,8 @@ def search(actor: User, query: str, *, limit: int = SEARCH_LIMIT) -> SearchResul
     if not q:
         return SearchResult([], [], "")
     kind = _classify(q)
-    residents = residents_visible(actor).select_related("household", "household__region__parent")
-    households = households_visible(actor).select_related("region__parent")
+    residents = resident_qs(actor=actor).select_related("household", "household__region__parent")
+    households = household_qs(actor=actor).select_related("region__parent")
     found_residents: list[Resident] = []
     found_households: list[Household] = []
     if kind == "initials":
@@ -184,7 +184,7 @@ def search(actor: User, query: str, *, limit: int = SEARCH_LIMIT) -> SearchResul
 
 
 def _matching_household_ids(actor: User, query: str) -> list[int]:
-    result = search(actor, query, limit=500)
+    result = registry_search(actor=actor, query=query, limit=500)
     ids = {h.pk for h in result.households}
     ids.update(r.household_id for r in result.residents if r.household_id)
     return list(ids)
@@ -202,8 +202,8 @@ class HouseholdDetail:
     splits: list[Household]
 
 
-def household_detail(actor: User, pk: int) -> HouseholdDetail:
-    household = household_get(actor, pk)
+def household_detail(*, actor: User, pk: int) -> HouseholdDetail:
+    household = household_get(actor=actor, pk=pk)
     members = list(household.members.prefetch_related("tags"))
     members.sort(key=lambda r: (r.is_deceased, r.relation != "head", r.birth_date or timezone.localdate()))
     history = list(
@@ -212,20 +212,20 @@ def household_detail(actor: User, pk: int) -> HouseholdDetail:
         .order_by("-started_on", "-id")
     )
     former = [m for m in history if m.ended_on is not None]
-    relations = relations_of(actor, household)
+    relations = relation_list(actor=actor, household=household)
     return HouseholdDetail(
         household=household,
         members=members,
         former_members=former,
         history=history,
         relations=relations,
-        feud_graph=feud_graph(household, relations),
+        feud_graph=feud_graph(household=household, relations=relations),
         tags=list(household.tags.all()),
         splits=list(scope(household.splits.all(), actor)),
     )
 
 
-def relations_of(actor: User, household: Household) -> list[dict[str, Any]]:
+def relation_list(*, actor: User, household: Household) -> list[dict[str, Any]]:
     """The household's ties, each with the other household; one the actor cannot see is shown without details."""
     rels = HouseholdRelation.objects.filter(
         Q(household_a=household) | Q(household_b=household)
@@ -233,7 +233,7 @@ def relations_of(actor: User, household: Household) -> list[dict[str, Any]]:
         "household_a", "household_b", "household_a__region", "household_b__region", "recorded_by"
     )
     visible_ids = set(
-        households_visible(actor)
+        household_qs(actor=actor)
         .filter(
             pk__in=[r.household_b_id if r.household_a_id == household.pk else r.household_a_id for r in rels]
         )
@@ -246,7 +246,7 @@ def relations_of(actor: User, household: Household) -> list[dict[str, Any]]:
     return out
 
 
-def feud_graph(household: Household, relations: list[dict[str, Any]]) -> dict[str, Any]:
+def feud_graph(*, household: Household, relations: list[dict[str, Any]]) -> dict[str, Any]:
     """A small radial layout (SVG coordinates) of the household and the households it is tied to.
 
     Computed on the server so the graph needs no JavaScript and prints as it shows.
@@ -300,10 +300,10 @@ class Attention:
     villages: list[dict[str, Any]]
 
 
-def attention(actor: User) -> Attention:
+def attention(*, actor: User) -> Attention:
     """What the home page shows the actor: their registry at a glance and what needs attention."""
-    households = households_visible(actor).filter(status=HouseholdStatus.ACTIVE)
-    residents = residents_visible(actor).filter(is_deceased=False)
+    households = household_qs(actor=actor).filter(status=HouseholdStatus.ACTIVE)
+    residents = resident_qs(actor=actor).filter(is_deceased=False)
     # One grouped join per kind of tag, scoped on the tagged row's own region column.
     hh_rows: Any = (
         scope(Household.tags.through.objects.all(), actor, field="household__region_path")
@@ -332,7 +332,7 @@ def attention(actor: User) -> Attention:
         .order_by("-severity", "-since")
     )
     feud_counts = feuds.order_by().aggregate(total=Count("id"), grave=Count("id", filter=Q(severity=3)))
-    villages: list[dict[str, Any]] = [dict(v) for v in villages_visible(actor).values("name", "path")[:60]]
+    villages: list[dict[str, Any]] = [dict(v) for v in village_qs(actor=actor).values("name", "path")[:60]]
     counts = dict(
         households.values_list("region_path").annotate(n=Count("id")).values_list("region_path", "n")
     )
@@ -350,6 +350,6 @@ def attention(actor: User) -> Attention:
     )
 
 
-def import_jobs_of(*, actor: User) -> QuerySet[ImportJob]:
+def import_job_qs(*, actor: User) -> QuerySet[ImportJob]:
     """The import jobs the actor started: a user sees only their own (the region check is the caller's)."""
     return ImportJob.objects.filter(created_by=actor)

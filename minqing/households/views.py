@@ -49,7 +49,7 @@ def _without_page(request: AuthedRequest) -> str:
 def household_list(request: AuthedRequest) -> HttpResponse:
     require(request.user, Perm.VIEW_HOUSEHOLDS)
     filters = _filters(request)
-    qs = selectors.household_list(request.user, **filters)  # type: ignore[arg-type]
+    qs = selectors.household_list(actor=request.user, **filters)  # type: ignore[arg-type]
     page = Paginator(qs.prefetch_related("tags"), 30).get_page(request.GET.get("page"))
     return render(
         request,
@@ -57,7 +57,7 @@ def household_list(request: AuthedRequest) -> HttpResponse:
         {
             "page": page,
             "filters": filters,
-            "villages": selectors.villages_visible(request.user),
+            "villages": selectors.village_qs(actor=request.user),
             "tags": DifficultyTag.objects.filter(is_active=True),
             "can_edit": has_perm(request.user, Perm.EDIT_HOUSEHOLDS),
             "can_import": has_perm(request.user, Perm.IMPORT_HOUSEHOLDS),
@@ -71,13 +71,13 @@ def household_list(request: AuthedRequest) -> HttpResponse:
 def search(request: AuthedRequest) -> HttpResponse:
     require(request.user, Perm.VIEW_HOUSEHOLDS)
     q = request.GET.get("q", "").strip()[:50]
-    result = selectors.search(request.user, q)
+    result = selectors.registry_search(actor=request.user, query=q)
     return render(request, "households/search.html", {"q": q, "result": result})
 
 
 @login_required
 def household_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    detail = selectors.household_detail(request.user, pk)
+    detail = selectors.household_detail(actor=request.user, pk=pk)
     h = detail.household
     return render(
         request,
@@ -95,7 +95,7 @@ def household_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def household_create(request: AuthedRequest) -> HttpResponse:
     require(request.user, Perm.EDIT_HOUSEHOLDS)
-    regions = selectors.regions_for_households(request.user)
+    regions = selectors.region_qs_for_households(actor=request.user)
     form = HouseholdCreateForm(request.POST or None, regions=regions, prefix="h")
     head = PersonForm(request.POST or None, prefix="p", initial={"relation": Relation.HEAD})
     head.fields["relation"].disabled = True
@@ -123,7 +123,7 @@ def household_create(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def household_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    h = selectors.household_get(request.user, pk)
+    h = selectors.household_get(actor=request.user, pk=pk)
     require(request.user, Perm.EDIT_HOUSEHOLDS, h.region_path)
     initial = {
         "region": h.region,
@@ -137,7 +137,7 @@ def household_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         "notes": h.notes,
         "version": h.version,
     }
-    regions = selectors.regions_for_households(request.user)
+    regions = selectors.region_qs_for_households(actor=request.user)
     form = HouseholdFieldsForm(request.POST or None, initial=initial, regions=regions, prefix="h")
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -163,7 +163,7 @@ def household_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def member_add(request: AuthedRequest, pk: int) -> HttpResponse:
-    h = selectors.household_get(request.user, pk)
+    h = selectors.household_get(actor=request.user, pk=pk)
     require(request.user, Perm.EDIT_HOUSEHOLDS, h.region_path)
     form = PersonForm(request.POST or None, prefix="p")
     birth = request.GET.get("birth") == "1" or request.POST.get("birth") == "1"
@@ -185,7 +185,7 @@ def member_add(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def member_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    r = selectors.resident_get(request.user, pk)
+    r = selectors.resident_get(actor=request.user, pk=pk)
     require(request.user, Perm.EDIT_HOUSEHOLDS, r.region_path)
     form = PersonForm(request.POST or None, initial=PersonForm.initial_for(r), prefix="p")
     if r.relation == Relation.HEAD:
@@ -203,12 +203,12 @@ def member_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def member_move(request: AuthedRequest, pk: int) -> HttpResponse:
-    r = selectors.resident_get(request.user, pk)
+    r = selectors.resident_get(actor=request.user, pk=pk)
     require(request.user, Perm.EDIT_HOUSEHOLDS, r.region_path)
     form = MoveForm(request.POST or None, initial={"on": timezone.localdate(), "relation": Relation.OTHER})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        target = selectors.household_by_code(request.user, d["to_household"])
+        target = selectors.household_get_by_code(actor=request.user, code=d["to_household"])
         if target is None:
             form.add_error("to_household", _("找不到该户编号，或不在您的辖区内。"))
         else:
@@ -230,7 +230,7 @@ def member_move(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def member_death(request: AuthedRequest, pk: int) -> HttpResponse:
-    r = selectors.resident_get(request.user, pk)
+    r = selectors.resident_get(actor=request.user, pk=pk)
     require(request.user, Perm.EDIT_HOUSEHOLDS, r.region_path)
     form = DeathForm(request.POST or None, initial={"on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
@@ -251,7 +251,7 @@ def member_death(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def change_head(request: AuthedRequest, pk: int) -> HttpResponse:
-    r = selectors.resident_get(request.user, pk)
+    r = selectors.resident_get(actor=request.user, pk=pk)
     if r.household is None:
         raise Http404
     try:
@@ -265,7 +265,7 @@ def change_head(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def household_split(request: AuthedRequest, pk: int) -> HttpResponse:
-    h = selectors.household_get(request.user, pk)
+    h = selectors.household_get(actor=request.user, pk=pk)
     require(request.user, Perm.EDIT_HOUSEHOLDS, h.region_path)
     members = h.members.filter(is_deceased=False).exclude(pk=h.head_id or 0)
     form = SplitForm(request.POST or None, members=members, initial={"on": timezone.localdate()})
@@ -290,12 +290,12 @@ def household_split(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def relation_add(request: AuthedRequest, pk: int) -> HttpResponse:
-    h = selectors.household_get(request.user, pk)
+    h = selectors.household_get(actor=request.user, pk=pk)
     require(request.user, Perm.RECORD_RELATIONS, h.region_path)
     form = RelationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        other = selectors.household_by_code(request.user, d["other_code"])
+        other = selectors.household_get_by_code(actor=request.user, code=d["other_code"])
         if other is None:
             form.add_error("other_code", _("找不到该户编号，或不在您的辖区内。"))
         else:
@@ -321,7 +321,7 @@ def relation_add(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def relation_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    rel, h = selectors.relation_get(request.user, pk)
+    rel, h = selectors.relation_get(actor=request.user, pk=pk)
     require(request.user, Perm.RECORD_RELATIONS, h.region_path)
     form = RelationUpdateForm(
         request.POST or None, initial={"status": rel.status, "severity": rel.severity, "notes": rel.notes}
@@ -339,7 +339,7 @@ def relation_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def reveal(request: AuthedRequest, pk: int, what: str) -> HttpResponse:
-    r = selectors.resident_get(request.user, pk)
+    r = selectors.resident_get(actor=request.user, pk=pk)
     if what not in ("id_number", "phone"):
         raise Http404
     value = services.resident_reveal(actor=request.user, resident=r, what=what, ip=client_ip(request))

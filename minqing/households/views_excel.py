@@ -44,7 +44,7 @@ def template_download(request: AuthedRequest) -> HttpResponse:
 @login_required
 def export(request: AuthedRequest) -> HttpResponse:
     require(request.user, Perm.EXPORT_HOUSEHOLDS)
-    qs = selectors.household_list(request.user, **_filters(request))  # type: ignore[arg-type]
+    qs = selectors.household_list(actor=request.user, **_filters(request))  # type: ignore[arg-type]
     content = services.households_export(actor=request.user, qs=qs, ip=client_ip(request))
     return _xlsx(content, f"minqing-households-{_stamp()}.xlsx")
 
@@ -61,14 +61,14 @@ def import_upload(request: AuthedRequest) -> HttpResponse:
             form.add_error("file", exc.message)
         else:
             return redirect("households:import_detail", pk=job.pk)
-    recent = selectors.import_jobs_of(actor=request.user).defer("content")[:10]
+    recent = selectors.import_job_qs(actor=request.user).defer("content")[:10]
     return render(request, "households/import.html", {"form": form, "jobs": recent})
 
 
 @login_required
 def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     job = get_for_actor(
-        selectors.import_jobs_of(actor=request.user).defer("content"),
+        selectors.import_job_qs(actor=request.user).defer("content"),
         request.user,
         Perm.IMPORT_HOUSEHOLDS,
         pk=pk,
@@ -87,7 +87,7 @@ def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
     job = get_for_actor(
-        selectors.import_jobs_of(actor=request.user), request.user, Perm.IMPORT_HOUSEHOLDS, pk=pk
+        selectors.import_job_qs(actor=request.user), request.user, Perm.IMPORT_HOUSEHOLDS, pk=pk
     )
     try:
         jobs.import_confirm(
@@ -102,7 +102,7 @@ def import_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def import_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     job = get_for_actor(
-        selectors.import_jobs_of(actor=request.user), request.user, Perm.IMPORT_HOUSEHOLDS, pk=pk
+        selectors.import_job_qs(actor=request.user), request.user, Perm.IMPORT_HOUSEHOLDS, pk=pk
     )
     try:
         jobs.import_cancel(actor=request.user, job=job)
@@ -116,6 +116,6 @@ def import_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 def import_errors(request: AuthedRequest, pk: int) -> HttpResponse:
     job = get_for_actor(
-        selectors.import_jobs_of(actor=request.user), request.user, Perm.IMPORT_HOUSEHOLDS, pk=pk
+        selectors.import_job_qs(actor=request.user), request.user, Perm.IMPORT_HOUSEHOLDS, pk=pk
     )
     return _xlsx(excel.errors_workbook(job), f"minqing-import-errors-{job.pk}.xlsx")

@@ -10,12 +10,12 @@ from minqing.petitions.models import Petition
 from minqing.regions.models import Level
 from minqing.regions.scoping import Perm, has_perm
 
-from .selectors import disputes_for_household, disputes_visible
+from .selectors import dispute_list_for_household, dispute_qs
 
 
 def _household(user: User, h: Household) -> dict[str, Any]:
     return {
-        "disputes": disputes_for_household(user, h)[:20],
+        "disputes": dispute_list_for_household(actor=user, household=h)[:20],
         "can_record_dispute": has_perm(user, Perm.RECORD_DISPUTES, h.region_path),
     }
 
@@ -23,7 +23,7 @@ def _household(user: User, h: Household) -> dict[str, Any]:
 def _petition(user: User, p: Petition) -> dict[str, Any]:
     """The disputes this request became or came from, and whether the user may turn it into one (转为矛盾纠纷)."""
     return {
-        "disputes": list(disputes_visible(user).filter(petition=p)),
+        "disputes": list(dispute_qs(actor=user).filter(petition=p)),
         "can_to_dispute": has_perm(user, Perm.RECORD_DISPUTES, p.region_path)
         and p.region.level >= Level.VILLAGE,
     }

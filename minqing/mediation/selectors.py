@@ -25,11 +25,11 @@ from .models import (
 )
 
 
-def disputes_visible(actor: User) -> QuerySet[Dispute]:
+def dispute_qs(*, actor: User) -> QuerySet[Dispute]:
     return scope(Dispute.objects.all(), actor, Perm.VIEW_DISPUTES)
 
 
-def dispute_get(actor: User, pk: int) -> Dispute:
+def dispute_get(*, actor: User, pk: int) -> Dispute:
     return get_for_actor(
         Dispute.objects.select_related(
             "region", "region__parent", "stabilizer", "resolver", "campaign", "petition", "reported_by"
@@ -51,25 +51,27 @@ class DisputeFilters:
     open_only: bool = False
 
 
-def dispute_list(actor: User, f: DisputeFilters) -> QuerySet[Dispute]:
+def dispute_list(*, actor: User, filters: DisputeFilters) -> QuerySet[Dispute]:
     """The work list, riskiest and latest first. Written for a sorted page (see scoping.region_q)."""
     qs = Dispute.objects.filter(region_q(actor, Perm.VIEW_DISPUTES, for_sorted_page=True)).select_related(
         "region", "stabilizer", "resolver"
     )
-    if f.status:
-        qs = qs.filter(status=f.status)
-    if f.open_only:
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.open_only:
         qs = qs.filter(status__in=OPEN_DISPUTE_STATUSES)
-    if f.risk:
-        qs = qs.filter(risk_level=f.risk)
-    if f.village:
-        qs = qs.filter(region_id=f.village)
-    if f.kind:
-        qs = qs.filter(kind=f.kind)
-    if f.campaign:
-        qs = qs.filter(campaign_id=f.campaign)
-    if f.q:
-        qs = qs.filter(Q(title__contains=f.q) | Q(code=f.q.upper()) | Q(parties__name=f.q)).distinct()
+    if filters.risk:
+        qs = qs.filter(risk_level=filters.risk)
+    if filters.village:
+        qs = qs.filter(region_id=filters.village)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.campaign:
+        qs = qs.filter(campaign_id=filters.campaign)
+    if filters.q:
+        qs = qs.filter(
+            Q(title__contains=filters.q) | Q(code=filters.q.upper()) | Q(parties__name=filters.q)
+        ).distinct()
     return qs.order_by("-risk_level", "-found_on", "-id")
 
 
@@ -80,25 +82,25 @@ def _regions_for(actor: User, perm: Perm, level: int) -> QuerySet[Region]:
     return Region.objects.filter(q, level=level, is_active=True).order_by("path")
 
 
-def villages_for(actor: User, perm: Perm = Perm.VIEW_DISPUTES) -> QuerySet[Region]:
+def village_qs(*, actor: User, perm: Perm = Perm.VIEW_DISPUTES) -> QuerySet[Region]:
     """Villages in which the actor holds `perm`: the choices of the forms and filters."""
     return _regions_for(actor, perm, Level.VILLAGE)
 
 
-def townships_for(actor: User, perm: Perm = Perm.MANAGE_CAMPAIGNS) -> QuerySet[Region]:
+def township_qs(*, actor: User, perm: Perm = Perm.MANAGE_CAMPAIGNS) -> QuerySet[Region]:
     """Townships in which the actor holds `perm` (a campaign is a township's)."""
     return _regions_for(actor, perm, Level.TOWNSHIP)
 
 
-def staff_for(
-    region_path: str, perm: Perm = Perm.VIEW_DISPUTES, *, include_below: bool = False
+def staff_list(
+    *, region_path: str, perm: Perm = Perm.VIEW_DISPUTES, include_below: bool = False
 ) -> list[User]:
     """Users holding `perm` over the region (and, with include_below, in its villages): the choices for the
     稳控/化解 responsibles and the mediators."""
     return list(holders(perm=perm, region_path=region_path, include_below=include_below))
 
 
-def disputes_for_household(actor: User, household: Household) -> list[Dispute]:
+def dispute_list_for_household(*, actor: User, household: Household) -> list[Dispute]:
     """Disputes in which the household, or one of its residents, is a party; for the household page."""
     # A party names the household it belonged to when recorded; a resident who has since moved in counts too.
     residents = list(household.members.values_list("pk", flat=True))
@@ -108,14 +110,14 @@ def disputes_for_household(actor: User, household: Household) -> list[Dispute]:
         )
     )
     return list(
-        disputes_visible(actor).filter(pk__in=ids).select_related("region").order_by("-found_on", "-id")
+        dispute_qs(actor=actor).filter(pk__in=ids).select_related("region").order_by("-found_on", "-id")
     )
 
 
-def open_disputes_in_region(actor: User, region: Region) -> list[Dispute]:
+def dispute_list_open_in_region(*, actor: User, region: Region) -> list[Dispute]:
     """Open disputes at or below a region (a village page), highest risk first."""
     return list(
-        disputes_visible(actor)
+        dispute_qs(actor=actor)
         .filter(subtree_q(region.path), status__in=OPEN_DISPUTE_STATUSES)
         .select_related("region")
         .order_by("-risk_level", "-found_on", "-id")
@@ -134,8 +136,8 @@ class DisputeDetail:
     today: datetime.date = field(default_factory=timezone.localdate)
 
 
-def dispute_detail(actor: User, pk: int) -> DisputeDetail:
-    d = dispute_get(actor, pk)
+def dispute_detail(*, actor: User, pk: int) -> DisputeDetail:
+    d = dispute_get(actor=actor, pk=pk)
     mediations = list(
         d.mediations.prefetch_related("mediators", "sessions", "refusals__party").select_related("applicant")
     )
@@ -162,7 +164,7 @@ def dispute_detail(actor: User, pk: int) -> DisputeDetail:
 # Campaigns
 
 
-def campaigns_visible(actor: User) -> QuerySet[Campaign]:
+def campaign_qs(*, actor: User) -> QuerySet[Campaign]:
     """Campaigns of the actor's townships, and those covering one of the actor's villages."""
     q = Q(pk__in=[])
     for path in regions_with(actor, Perm.VIEW_DISPUTES):
@@ -170,10 +172,10 @@ def campaigns_visible(actor: User) -> QuerySet[Campaign]:
     return Campaign.objects.filter(q)
 
 
-def campaign_get(actor: User, pk: int) -> Campaign:
+def campaign_get(*, actor: User, pk: int) -> Campaign:
     from django.http import Http404
 
-    c = campaigns_visible(actor).select_related("region").filter(pk=pk).first()
+    c = campaign_qs(actor=actor).select_related("region").filter(pk=pk).first()
     if c is None:
         raise Http404
     return c
@@ -200,7 +202,7 @@ class CampaignProgress:
         return round(100 * self.reported / self.covered) if self.covered else 0
 
 
-def campaign_progress(actor: User, campaign: Campaign) -> CampaignProgress:
+def campaign_progress(*, actor: User, campaign: Campaign) -> CampaignProgress:
     """Each village's report and how many of the campaign's disputes it has; progress = reported / covered.
     Villages outside the actor's regions are counted but shown without their disputes."""
     reports = list(campaign.villages.select_related("village", "reported_by"))
@@ -227,26 +229,29 @@ def campaign_progress(actor: User, campaign: Campaign) -> CampaignProgress:
     )
 
 
-def campaign_list(actor: User) -> list[CampaignProgress]:
-    return [campaign_progress(actor, c) for c in campaigns_visible(actor).select_related("region")[:50]]
+def campaign_list(*, actor: User) -> list[CampaignProgress]:
+    return [
+        campaign_progress(actor=actor, campaign=c)
+        for c in campaign_qs(actor=actor).select_related("region")[:50]
+    ]
 
 
-def risky_open_disputes(actor: User, limit: int = 5) -> list[Dispute]:
+def dispute_list_risky_open(*, actor: User, limit: int = 5) -> list[Dispute]:
     """Open disputes at high or major risk in the actor's regions, for the home page."""
     return list(
-        disputes_visible(actor)
+        dispute_qs(actor=actor)
         .filter(status__in=OPEN_DISPUTE_STATUSES, risk_level__gte=RiskLevel.HIGH)
         .select_related("region")
         .order_by("-risk_level", "-found_on", "-id")[:limit]
     )
 
 
-def party_resident(*, actor: User, pk: int) -> Resident | None:
+def party_resident_get(*, actor: User, pk: int) -> Resident | None:
     """A registry person the actor may name as a party (in a village where they record disputes), else None."""
     qs = Resident.objects.select_related("household").filter(pk=pk)
     return scope(qs, actor, Perm.RECORD_DISPUTES).first()
 
 
-def party_household(*, actor: User, pk: int) -> Household | None:
+def party_household_get(*, actor: User, pk: int) -> Household | None:
     """A registry household the actor may name as a party, else None."""
     return scope(Household.objects.filter(pk=pk), actor, Perm.RECORD_DISPUTES).first()

@@ -177,7 +177,7 @@ def petitions_export(
     MAX_ROWS rows is refused (narrow the filters). Audited with the count and the filters.
     """
     require(actor, Perm.EXPORT_PETITIONS)
-    qs = selectors.petition_list(actor, filters).filter(region_q(actor, Perm.EXPORT_PETITIONS))
+    qs = selectors.petition_list(actor=actor, filters=filters).filter(region_q(actor, Perm.EXPORT_PETITIONS))
     count = qs.count()
     if count > MAX_ROWS:
         raise ServiceError(

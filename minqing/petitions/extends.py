@@ -7,12 +7,12 @@ from minqing.core import panels
 from minqing.households.models import Household
 from minqing.regions.scoping import Perm, has_perm
 
-from .selectors import household_petitions
+from .selectors import petition_list_for_household
 
 
 def _household(user: User, h: Household) -> dict[str, Any]:
     return {
-        "petitions": household_petitions(user, h.pk)[:20],
+        "petitions": petition_list_for_household(actor=user, household_id=h.pk)[:20],
         "can_intake": has_perm(user, Perm.INTAKE_PETITIONS, h.region_path),
     }
 

@@ -38,13 +38,13 @@ from .services import normalize_tracking_code
 SOON_WORKING_DAYS = 3
 
 
-def visible(actor: User, *, for_sorted_page: bool = False) -> QuerySet[Petition]:
+def petition_qs(*, actor: User, for_sorted_page: bool = False) -> QuerySet[Petition]:
     return scope_petitions(Petition.objects.all(), actor, for_sorted_page=for_sorted_page)
 
 
-def similar_recent(
-    actor: User,
+def petition_list_similar(
     *,
+    actor: User,
     region_path: str,
     category: Category | None,
     phone: str = "",
@@ -56,7 +56,7 @@ def similar_recent(
     since = timezone.localdate() - datetime.timedelta(days=days)
     found: list[Petition] = []
     base = (
-        visible(actor)
+        petition_qs(actor=actor)
         .filter(registered_on__gte=since, merged_into__isnull=True)
         .select_related("category")
         .order_by("-registered_on", "-id")
@@ -76,15 +76,15 @@ def similar_recent(
     return found
 
 
-def visible_by_code(actor: User, code: str) -> Petition | None:
+def petition_get_by_code(*, actor: User, code: str) -> Petition | None:
     """The request with this tracking code if the actor may see it; None when missing or out of reach."""
     code = normalize_tracking_code(code)
     if not code:
         return None
-    return visible(actor).filter(tracking_code=code).first()
+    return petition_qs(actor=actor).filter(tracking_code=code).first()
 
 
-def petition_detail(actor: User, pk: int) -> Petition:
+def petition_get(*, actor: User, pk: int) -> Petition:
 
     return get_petition_for_actor(
         Petition.objects.select_related(
@@ -104,8 +104,8 @@ def petition_detail(actor: User, pk: int) -> Petition:
     )
 
 
-def petition_events(p: Petition, *, public_only: bool = False) -> QuerySet[PetitionEvent]:
-    qs = p.events.select_related("actor")
+def petition_event_list(*, petition: Petition, public_only: bool = False) -> QuerySet[PetitionEvent]:
+    qs = petition.events.select_related("actor")
     if public_only:
         qs = qs.filter(is_public=True)
     return qs
@@ -135,61 +135,63 @@ def _soon_horizon(today: datetime.date) -> datetime.date:
     return work_calendar().add_working_days(today, SOON_WORKING_DAYS).due
 
 
-def petition_list(actor: User, f: ListFilters, *, for_sorted_page: bool = True) -> QuerySet[Petition]:
+def petition_list(*, actor: User, filters: ListFilters, for_sorted_page: bool = True) -> QuerySet[Petition]:
     """The filtered list, newest first. `for_sorted_page=False` gives the same rows in the form that counts
     fastest (scoping.region_q)."""
 
     today = timezone.localdate()
     # A queue or deadline filter picks few rows by status and due date: they are best read off the
     # (status, due_date) index with the paths tested row by row, for the page and for the count alike.
-    by_status = f.queue in STATUS_QUEUES or f.overdue or f.due_soon
-    qs = visible(actor, for_sorted_page=for_sorted_page or by_status).select_related(
+    by_status = filters.queue in STATUS_QUEUES or filters.overdue or filters.due_soon
+    qs = petition_qs(actor=actor, for_sorted_page=for_sorted_page or by_status).select_related(
         "category", "region", "department", "assignee"
     )
-    if f.queue:
-        qs = qs.filter(queue_q(actor, f.queue, today))
-    if f.q:
-        code = normalize_tracking_code(f.q)
-        text = Q(title__contains=f.q) | Q(submitter_name=f.q)
+    if filters.queue:
+        qs = qs.filter(queue_q(actor=actor, queue=filters.queue, today=today))
+    if filters.q:
+        code = normalize_tracking_code(filters.q)
+        text = Q(title__contains=filters.q) | Q(submitter_name=filters.q)
         if len(code) == 10:
             text |= Q(tracking_code=code)
-        if f.q.isdigit() and len(f.q) >= 4:
-            text |= Q(submitter_phone__endswith=f.q)
+        if filters.q.isdigit() and len(filters.q) >= 4:
+            text |= Q(submitter_phone__endswith=filters.q)
         qs = qs.filter(text)
-    if f.status:
+    if filters.status:
         qs = (
             qs.filter(status="accepted", reopen_count__gt=0)
-            if f.status == "reopened"
-            else qs.filter(status=f.status)
+            if filters.status == "reopened"
+            else qs.filter(status=filters.status)
         )
-    if f.category:
-        qs = qs.filter(Q(category_id=f.category) | Q(category__parent_id=f.category))
-    if f.region:
+    if filters.category:
+        qs = qs.filter(Q(category_id=filters.category) | Q(category__parent_id=filters.category))
+    if filters.region:
         # A township or wider: the newest page is read off the date index, testing the path (as scoping does).
         qs = qs.filter(
-            subtree_q(f.region, indexed=not (for_sorted_page and len(f.region) <= WIDE_PATH_DIGITS))
+            subtree_q(
+                filters.region, indexed=not (for_sorted_page and len(filters.region) <= WIDE_PATH_DIGITS)
+            )
         )
-    if f.channel:
-        qs = qs.filter(channel=f.channel)
-    if f.level:
-        qs = qs.filter(level=f.level)
-    if f.department:
-        qs = qs.filter(department_id=f.department)
-    if f.assignee:
-        qs = qs.filter(assignee_id=f.assignee)
-    if f.date_from:
-        qs = qs.filter(registered_on__gte=f.date_from)
-    if f.date_to:
-        qs = qs.filter(registered_on__lte=f.date_to)
-    if f.overdue:
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.level:
+        qs = qs.filter(level=filters.level)
+    if filters.department:
+        qs = qs.filter(department_id=filters.department)
+    if filters.assignee:
+        qs = qs.filter(assignee_id=filters.assignee)
+    if filters.date_from:
+        qs = qs.filter(registered_on__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(registered_on__lte=filters.date_to)
+    if filters.overdue:
         qs = qs.filter(status__in=OPEN_STATUSES, due_date__lt=today)
-    if f.due_soon:
+    if filters.due_soon:
         qs = qs.filter(status__in=OPEN_STATUSES, due_date__gte=today, due_date__lte=_soon_horizon(today))
-    if f.satisfaction:
-        qs = qs.filter(satisfaction=f.satisfaction)
-    if f.repeat:
+    if filters.satisfaction:
+        qs = qs.filter(satisfaction=filters.satisfaction)
+    if filters.repeat:
         qs = qs.filter(is_repeat=True)
-    if f.skip_level:
+    if filters.skip_level:
         qs = qs.filter(is_skip_level=True)
     return qs.order_by("-registered_on", "-id")
 
@@ -215,7 +217,7 @@ def _act_q(actor: User, *, indexed: bool = True) -> Q:
     return q
 
 
-def queue_q(actor: User, queue: str, today: datetime.date, *, indexed: bool = True) -> Q:
+def queue_q(*, actor: User, queue: str, today: datetime.date, indexed: bool = True) -> Q:
     """The rows of a work queue. `indexed=False` writes the path filters so SQLite does not plan on them (the
     same rows; see regions.models.subtree_q)."""
     act = _act_q(actor, indexed=indexed)
@@ -244,7 +246,7 @@ def queue_q(actor: User, queue: str, today: datetime.date, *, indexed: bool = Tr
     return Q(pk__in=[])
 
 
-def queue_labels(actor: User) -> dict[str, str]:
+def queue_labels(*, actor: User) -> dict[str, str]:
     """The queues that apply to the actor, with their names, in display order."""
     from django.utils.translation import gettext as _
 
@@ -264,24 +266,31 @@ def queue_labels(actor: User) -> dict[str, str]:
     return labels
 
 
-def work_queues(actor: User) -> list[dict[str, Any]]:
+def work_queue_list(*, actor: User) -> list[dict[str, Any]]:
     """Counts for the home page: one row per queue that applies to the actor."""
     today = timezone.localdate()
     # Every queue is of open requests; one small indexed count each beats one pass over the whole scope.
-    base = visible(actor).filter(status__in=OPEN_STATUSES)
+    base = petition_qs(actor=actor).filter(status__in=OPEN_STATUSES)
     return [
-        {"name": name, "label": label, "count": base.filter(queue_q(actor, name, today)).count()}
-        for name, label in queue_labels(actor).items()
+        {
+            "name": name,
+            "label": label,
+            "count": base.filter(queue_q(actor=actor, queue=name, today=today)).count(),
+        }
+        for name, label in queue_labels(actor=actor).items()
     ]
 
 
-def household_petitions(actor: User, household_id: int) -> QuerySet[Petition]:
+def petition_list_for_household(*, actor: User, household_id: int) -> QuerySet[Petition]:
     return (
-        visible(actor).filter(household_id=household_id).select_related("category").order_by("-registered_on")
+        petition_qs(actor=actor)
+        .filter(household_id=household_id)
+        .select_related("category")
+        .order_by("-registered_on")
     )
 
 
-def track_lookup(code: str, phone_tail: str) -> Petition | None:
+def petition_get_for_tracking(*, code: str, phone_tail: str) -> Petition | None:
     """The public lookup: the tracking code and the last four digits of the phone must both match. A forged code
     and a wrong tail give the same answer (None)."""
     code = normalize_tracking_code(code)
@@ -298,7 +307,7 @@ def track_lookup(code: str, phone_tail: str) -> Petition | None:
     return p
 
 
-def categories_tree() -> list[tuple[Category, list[Category]]]:
+def category_list_tree() -> list[tuple[Category, list[Category]]]:
     cats = list(Category.objects.filter(is_active=True).order_by("sort_order", "code"))
     children: dict[int, list[Category]] = {}
     for c in cats:
@@ -307,10 +316,10 @@ def categories_tree() -> list[tuple[Category, list[Category]]]:
     return [(c, children.get(c.pk, [])) for c in cats if not c.parent_id]
 
 
-def leaf_categories() -> list[Category]:
+def category_list_leaves() -> list[Category]:
     """Categories a request can be filed under, parents first in the order people expect."""
     leaves = []
-    for parent, kids in categories_tree():
+    for parent, kids in category_list_tree():
         if kids:
             leaves.extend(kids)
         else:
@@ -318,12 +327,12 @@ def leaf_categories() -> list[Category]:
     return leaves
 
 
-def departments_for(actor: User) -> QuerySet[Department]:
+def department_qs(*, actor: User) -> QuerySet[Department]:
 
     return scope(Department.objects.filter(is_active=True), actor, Perm.HANDLE_PETITIONS)
 
 
-def upcoming_reception_days(region_path: str = "", days: int = 60) -> QuerySet[ReceptionDay]:
+def reception_day_list_upcoming(*, region_path: str = "", days: int = 60) -> QuerySet[ReceptionDay]:
 
     today = timezone.localdate()
     qs = ReceptionDay.objects.filter(
@@ -334,7 +343,7 @@ def upcoming_reception_days(region_path: str = "", days: int = 60) -> QuerySet[R
     return qs.select_related("leader", "region").order_by("date", "start_time")
 
 
-def satisfaction_summary(qs: QuerySet[Petition]) -> dict[str, int]:
+def satisfaction_summary(*, qs: QuerySet[Petition]) -> dict[str, int]:
     rows = qs.exclude(satisfaction="").values("satisfaction").annotate(n=Count("pk"))
     out = {s.value: 0 for s in Satisfaction}
     out.update({r["satisfaction"]: r["n"] for r in rows})
@@ -380,7 +389,7 @@ class JudgementRow:
 
 
 def closure_report(
-    actor: User, *, group: str, date_from: datetime.date, date_to: datetime.date
+    *, actor: User, group: str, date_from: datetime.date, date_to: datetime.date
 ) -> tuple[JudgementRow, list[JudgementRow]]:
     """The four 80% judgements, solving level, satisfaction and on-time rate of requests closed in the period,
     in total and per village, category (first level) or month. On time: replied by the conclusion deadline."""
@@ -389,7 +398,7 @@ def closure_report(
 
     tz_from = datetime.datetime.combine(date_from, datetime.time.min, tzinfo=timezone.get_current_timezone())
     tz_to = datetime.datetime.combine(date_to, datetime.time.max, tzinfo=timezone.get_current_timezone())
-    qs = visible(actor).filter(status=Status.CLOSED, closed_at__gte=tz_from, closed_at__lte=tz_to)
+    qs = petition_qs(actor=actor).filter(status=Status.CLOSED, closed_at__gte=tz_from, closed_at__lte=tz_to)
     measures = {
         "closed": Count("pk"),
         "reform": Count("pk", filter=Q(j_reform=True)),
@@ -432,7 +441,7 @@ def closure_report(
 # --- Leader reception days (大接访) ------------------------------------------------------------------------------
 
 
-def reception_days(*, actor: User) -> QuerySet[ReceptionDay]:
+def reception_day_qs(*, actor: User) -> QuerySet[ReceptionDay]:
     return scope(ReceptionDay.objects.select_related("leader", "region"), actor, Perm.VIEW_PETITIONS)
 
 

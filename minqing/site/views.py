@@ -6,8 +6,8 @@ from django.utils import timezone
 from minqing.core.request import AuthedRequest
 from minqing.hotspots.selectors import hotspots, warnings
 from minqing.households.selectors import attention
-from minqing.mediation.selectors import risky_open_disputes
-from minqing.petitions.selectors import work_queues
+from minqing.mediation.selectors import dispute_list_risky_open
+from minqing.petitions.selectors import work_queue_list
 from minqing.regions.scoping import Perm, has_perm, roles_of
 from minqing.visits.selectors import my_month
 
@@ -26,13 +26,13 @@ def home(request: AuthedRequest) -> HttpResponse:
         "can_import": has_perm(user, Perm.IMPORT_HOUSEHOLDS),
     }
     if context["casework"]:
-        context["a"] = attention(user)
-    context["queues"] = work_queues(user)
+        context["a"] = attention(actor=user)
+    context["queues"] = work_queue_list(actor=user)
     context["can_intake"] = has_perm(user, Perm.INTAKE_PETITIONS)
     if has_perm(user, Perm.LOG_VISITS):
         context["my_month"] = my_month(user, timezone.localdate().replace(day=1)).row
     if has_perm(user, Perm.VIEW_DISPUTES):
-        context["risky_disputes"] = risky_open_disputes(user)
+        context["risky_disputes"] = dispute_list_risky_open(actor=user)
         context["can_record_dispute"] = has_perm(user, Perm.RECORD_DISPUTES)
     if has_perm(user, Perm.VIEW_HOTSPOTS):
         context["hot_warnings"] = warnings(user)[:8]

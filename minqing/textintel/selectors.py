@@ -7,7 +7,7 @@ from django.db.models import Count, Q, QuerySet
 
 from minqing.core.ttl import ttl_cache
 from minqing.petitions.models import Category, Petition
-from minqing.petitions.selectors import categories_tree
+from minqing.petitions.selectors import category_list_tree
 
 from . import classifier, engine
 from .models import ModelKind, SuggestionLog, TextModel
@@ -76,7 +76,7 @@ def category_suggestions(title: str, content: str, k: int = 3) -> tuple[int | No
         return None, []
     ids = [s.category_id for s in ranked if s.category_id is not None]
     cats = {c.pk: c for c in Category.objects.filter(pk__in=ids, is_active=True)}
-    children = {parent.pk: kids for parent, kids in categories_tree()}
+    children = {parent.pk: kids for parent, kids in category_list_tree()}
     text = classifier.normalise(f"{title} {content}")
     out = []
     for s in ranked:

@@ -12,7 +12,7 @@ from minqing.petitions.access import can_act_on_petition
 
 from . import replycheck
 
-# The reply step's form prefix on the request page (petitions.views.STEPS["reply"]).
+# The reply step's form prefix on the request page (petitions.views.steps.STEPS["reply"]).
 REPLY_FIELD = "reply-text"
 
 
@@ -20,7 +20,7 @@ REPLY_FIELD = "reply-text"
 @require_POST
 def reply_check(request: AuthedRequest, pk: int) -> HttpResponse:
     # Out-of-region requests are a 404, exactly like the request page itself.
-    petition = petition_selectors.petition_detail(request.user, pk)
+    petition = petition_selectors.petition_get(actor=request.user, pk=pk)
     if not can_act_on_petition(request.user, petition):
         raise PermissionDenied
     text = request.POST.get(REPLY_FIELD, "")

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from minqing.accounts.models import RoleAssignment, User
 from minqing.accounts.roles import Role
 from minqing.households.models import Household, HouseholdStatus
-from minqing.households.selectors import search
-from minqing.mediation.selectors import open_disputes_in_region
+from minqing.households.selectors import registry_search
+from minqing.mediation.selectors import dispute_list_open_in_region
 from minqing.petitions.access import scope_petitions
 from minqing.petitions.models import Petition, Status
 from minqing.regions.models import Level, Region, subtree_q
@@ -117,7 +117,7 @@ def households_to_pick(actor: User, village_id: str, q: str, limit: int = 20) ->
         return []
     qs = scope(Household.objects.filter(subtree_q(village.path)), actor)
     if q:
-        found = search(actor, q, limit=50)
+        found = registry_search(actor=actor, query=q, limit=50)
         ids = {h.pk for h in found.households} | {r.household_id for r in found.residents if r.household_id}
         qs = qs.filter(Q(pk__in=ids) | Q(head_name__startswith=q) | Q(code__startswith=q))
     return list(qs.order_by("code").prefetch_related("tags")[:limit])
@@ -620,7 +620,7 @@ def _open_petitions(actor: User, village: Region) -> tuple[list[Any], int]:
 
 
 def _open_disputes(actor: User, village: Region) -> list[Any]:
-    return list(open_disputes_in_region(actor, village))[:10]
+    return list(dispute_list_open_in_region(actor=actor, region=village))[:10]
 
 
 # ---- training ------------------------------------------------------------------------------------------

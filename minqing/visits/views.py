@@ -20,8 +20,8 @@ from minqing.core.uploads import check_upload
 from minqing.core.views_util import apply_errors, client_ip, inline_file
 from minqing.households.models import Household
 from minqing.mediation.models import Side
-from minqing.mediation.views import DisputeSource, dispute_form
-from minqing.petitions.selectors import leaf_categories
+from minqing.mediation.views.disputes import DisputeSource, dispute_form
+from minqing.petitions.selectors import category_list_leaves
 from minqing.regions.models import Region
 from minqing.regions.scoping import Perm, has_perm, require
 
@@ -184,7 +184,7 @@ def _finding_form(visit: Visit, data: Any) -> PetitionFindingForm:
     households = [(h.pk, str(h)) for h in visit.households.all()]
     return PetitionFindingForm(
         data,
-        categories=[(c.pk, str(c)) for c in leaf_categories()],
+        categories=[(c.pk, str(c)) for c in category_list_leaves()],
         households=households,
         initial={"content": getattr(visit, "heard", "")},
         prefix="f",

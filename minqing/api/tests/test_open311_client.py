@@ -74,10 +74,10 @@ def test_a_client_lists_services_posts_and_follows_a_request_that_staff_then_see
     rid, token = created.findtext("service_request_id"), created.findtext("token")
     assert rid and token
 
-    seen = petition_list(people.officer, ListFilters())
+    seen = petition_list(actor=people.officer, filters=ListFilters())
     (p,) = seen
     assert str(p.pk) == rid and p.title == "张庄村东片停水三天了" and p.source_client == "县12345平台"
-    assert not petition_list(people.outsider, ListFilters()).exists()
+    assert not petition_list(actor=people.outsider, filters=ListFilters()).exists()
 
     status, body, content_type = call(f"{base}/requests/{rid}.json?{q({'api_key': raw})}")
     assert status == 200 and content_type.startswith("application/json")

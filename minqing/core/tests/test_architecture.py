@@ -219,6 +219,24 @@ def test_no_source_file_is_longer_than_the_limit():
     assert not long, f"files over {MAX_LINES} lines are packages waiting to be split:\n" + "\n".join(long)
 
 
+# The apps whose selectors follow the convention of docs/architecture.md ("Writes in services, reads in
+# selectors"); the others join as they are brought to it.
+KEYWORD_SELECTORS = ("households", "petitions", "mediation")
+
+
+def test_selectors_take_keyword_arguments_only():
+    positional = []
+    for app in KEYWORD_SELECTORS:
+        path = ROOT / app / "selectors.py"
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            public = isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
+            if public and (node.args.posonlyargs or node.args.args):
+                positional.append(f"{path.relative_to(ROOT.parent)}:{node.lineno} {node.name}")
+    assert not positional, "selectors whose arguments are not keyword-only (put `*` first):\n" + "\n".join(
+        positional
+    )
+
+
 def _region_bound_models() -> set[str]:
     return {
         model.__name__

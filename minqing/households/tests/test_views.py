@@ -241,12 +241,12 @@ def test_home_counts_tags_and_feuds_only_within_the_users_villages(client, peopl
     homes["a"].tags.add(dibao)
     homes["c"].tags.add(dibao)  # 雷集村: outside the 张庄村 cadre's view
     homes["a"].head.tags.add(disabled)
-    seen = attention(people.cadre)
+    seen = attention(actor=people.cadre)
     assert {t["name"]: t["n"] for t in seen.tagged} == {"低保户": 1, "残疾人": 1}
     assert (seen.households, seen.active_feud_count, seen.grave_feuds) == (2, 1, 1)
-    everything = attention(people.officer)
+    everything = attention(actor=people.officer)
     assert {t["name"]: t["n"] for t in everything.tagged} == {"低保户": 2, "残疾人": 1}
-    assert attention(people.outsider).tagged == []
+    assert attention(actor=people.outsider).tagged == []
 
 
 def test_list_filters_by_a_person_level_tag(client, people, homes):

@@ -458,7 +458,7 @@ def test_a_request_becomes_a_dispute_prefilled_and_linked(tree, people):
     data.parties.append(services.PartyData(side=Side.B, name="赵某"))
     d = services.dispute_create(actor=people.cadre, data=data, petition=p)
     assert d.petition == p
-    assert list(selectors.disputes_visible(people.cadre).filter(petition=p)) == [d]
+    assert list(selectors.dispute_qs(actor=people.cadre).filter(petition=p)) == [d]
 
 
 # --- Campaigns ---------------------------------------------------------------------------------------------
@@ -469,7 +469,7 @@ def test_campaign_progress_counts_reported_villages(tree, people):
         actor=people.officer, region=tree.township, title="春节前大排查", starts_on=TODAY, ends_on=TODAY
     )
     assert c.villages.count() == 2
-    progress = selectors.campaign_progress(people.officer, c)
+    progress = selectors.campaign_progress(actor=people.officer, campaign=c)
     assert (progress.reported, progress.covered, progress.percent) == (0, 2, 0)
     services.campaign_village_report(
         actor=people.cadre_leiji,
@@ -479,7 +479,7 @@ def test_campaign_progress_counts_reported_villages(tree, people):
         checked_items=c.checklist,
     )
     dispute(people.cadre, tree.zhangzhuang, campaign=c)
-    progress = selectors.campaign_progress(people.officer, c)
+    progress = selectors.campaign_progress(actor=people.officer, campaign=c)
     assert (progress.reported, progress.covered, progress.percent, progress.disputes) == (2, 2, 100, 1)
     assert CampaignVillage.objects.get(campaign=c, village=tree.zhangzhuang).outcome == VillageOutcome.FOUND
 
@@ -547,12 +547,12 @@ def test_campaign_dates_and_township_are_checked(tree, people):
 def test_disputes_for_household_and_open_disputes_in_region_are_scoped(tree, people):
     a, b = two_households(people.cadre, tree.zhangzhuang)
     d = dispute(people.cadre, tree.zhangzhuang, households=(a, b))
-    assert selectors.disputes_for_household(people.cadre, a) == [d]
-    assert selectors.disputes_for_household(people.cadre, b) == [d]
-    assert selectors.disputes_for_household(people.outsider, a) == []
-    assert selectors.open_disputes_in_region(people.officer, tree.township) == [d]
-    assert selectors.open_disputes_in_region(people.cadre_leiji, tree.zhangzhuang) == []
-    assert selectors.open_disputes_in_region(people.outsider, tree.township) == []
+    assert selectors.dispute_list_for_household(actor=people.cadre, household=a) == [d]
+    assert selectors.dispute_list_for_household(actor=people.cadre, household=b) == [d]
+    assert selectors.dispute_list_for_household(actor=people.outsider, household=a) == []
+    assert selectors.dispute_list_open_in_region(actor=people.officer, region=tree.township) == [d]
+    assert selectors.dispute_list_open_in_region(actor=people.cadre_leiji, region=tree.zhangzhuang) == []
+    assert selectors.dispute_list_open_in_region(actor=people.outsider, region=tree.township) == []
 
 
 def test_a_dispute_cannot_be_closed_as_resolved_while_its_written_agreement_is_unsigned(tree, people):

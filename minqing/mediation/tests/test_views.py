@@ -404,12 +404,13 @@ def test_campaign_pages_and_a_village_report(client, tree, people):
 def test_household_disputes_snippet_renders(client, tree, people):
     from django.template.loader import render_to_string
 
-    from minqing.mediation.selectors import disputes_for_household
+    from minqing.mediation.selectors import dispute_list_for_household
 
     a, b = two_households(people.cadre, tree.zhangzhuang)
     d = dispute(people.cadre, tree.zhangzhuang, households=(a, b))
     html = render_to_string(
-        "mediation/_household_disputes.html", {"disputes": disputes_for_household(people.cadre, a)}
+        "mediation/_household_disputes.html",
+        {"disputes": dispute_list_for_household(actor=people.cadre, household=a)},
     )
     assert d.title in html and reverse("mediation:detail", args=[d.pk]) in html
     assert "暂无矛盾纠纷" in render_to_string("mediation/_household_disputes.html", {"disputes": []})

@@ -14,9 +14,10 @@ from django.urls import include, path, reverse
 from config import urls as project_urls
 from minqing.audit.models import Action, AuditEntry
 from minqing.core.errors import ServiceError
-from minqing.petitions import checks, documents, services, views_documents
+from minqing.petitions import checks, documents, services
 from minqing.petitions.documents import DocumentKind, cn_date
 from minqing.petitions.models import DeadlineKind, HandlingLevel, Petition, Stage
+from minqing.petitions.views import downloads
 from minqing.printing import pdf
 
 from .factories import category, department, register
@@ -34,8 +35,8 @@ def _placeholder(request, pk):
 _petition_patterns = [
     path("", _placeholder, name="list"),
     path("<int:pk>/", _placeholder, name="detail"),
-    path("<int:pk>/documents/<slug:kind>.pdf", views_documents.petition_document, name="document"),
-    path("export.xlsx", views_documents.petition_export, name="export"),
+    path("<int:pk>/documents/<slug:kind>.pdf", downloads.petition_document, name="document"),
+    path("export.xlsx", downloads.petition_export, name="export"),
 ]
 urlpatterns = [
     path("petitions/", include((_petition_patterns, "petitions"))),

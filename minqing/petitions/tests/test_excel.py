@@ -10,10 +10,11 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from minqing.audit.models import Action, AuditEntry
-from minqing.petitions import excel, services, views_documents
+from minqing.petitions import excel, services
 from minqing.petitions.models import HandlingLevel, Petition, Satisfaction, Status
 from minqing.petitions.selectors import ListFilters
 from minqing.petitions.services import Judgements
+from minqing.petitions.views import downloads
 
 from .factories import category, department, register
 
@@ -136,7 +137,7 @@ def test_query_string_filters_are_applied_and_recorded(client, tree, people):
 
 
 def test_parse_filters_reads_every_list_filter_and_ignores_bad_values():
-    f = views_documents.parse_filters(
+    f = downloads.parse_filters(
         QueryDict(
             "q=+张+&status=accepted&category=7&region=410225106&channel=visit&level=village&department=3"
             "&assignee=9&date_from=2025-01-01&date_to=2025-12-31&overdue=1&due_soon=on&satisfaction=basic"
@@ -161,7 +162,7 @@ def test_parse_filters_reads_every_list_filter_and_ignores_bad_values():
         skip_level=True,
         queue="mine",
     )
-    bad = views_documents.parse_filters(
+    bad = downloads.parse_filters(
         QueryDict(
             "status=drop&category=x&region=41'--&date_from=2025-13-01&satisfaction=?&queue=all&overdue=0"
         )

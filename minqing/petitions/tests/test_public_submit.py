@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from minqing.petitions.forms_public import form_token
+from minqing.petitions.forms.public import form_token
 from minqing.petitions.models import Attachment, Channel, HandlingLevel, Petition, ReceptionDay
 
 from .factories import category

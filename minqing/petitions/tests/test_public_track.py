@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from minqing.petitions import services
-from minqing.petitions.forms_public import form_token
+from minqing.petitions.forms.public import form_token
 from minqing.petitions.models import EventKind, HandlingLevel, Petition, Satisfaction, Stage, Status
 
 from .factories import category, register

@@ -33,14 +33,16 @@ def test_shares_per_village_and_in_total(tree, people):
     import datetime
 
     today = datetime.date.today()
-    total, rows = selectors.closure_report(people.officer, group="village", date_from=today, date_to=today)
+    total, rows = selectors.closure_report(
+        actor=people.officer, group="village", date_from=today, date_to=today
+    )
     assert total.closed == 3 and total.shares["justified"] == 66.7 and total.shares["village"] == 100.0
     assert total.shares["satisfied"] == 100.0 and total.shares["on_time"] == 100.0
     by_village = {r.label: r for r in rows}
     assert by_village["张庄村"].closed == 2 and by_village["张庄村"].shares["justified"] == 50.0
     # The village cadre of 雷集村 counts only his own village.
     total, _rows = selectors.closure_report(
-        people.cadre_leiji, group="village", date_from=today, date_to=today
+        actor=people.cadre_leiji, group="village", date_from=today, date_to=today
     )
     assert total.closed == 1
 

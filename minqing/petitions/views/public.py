@@ -17,8 +17,8 @@ from minqing.core import ratelimit
 from minqing.core.errors import ServiceError, ValidationError
 from minqing.core.views_util import apply_errors, client_ip
 
-from . import selectors, services
-from .forms_public import (
+from .. import selectors, services
+from ..forms.public import (
     RateForm,
     ReasonForm,
     SubmitForm,
@@ -28,7 +28,7 @@ from .forms_public import (
     phone_key,
     token_problem,
 )
-from .models import EventKind, HandlingLevel, Petition, PetitionEvent, Satisfaction, Stage, Status
+from ..models import EventKind, HandlingLevel, Petition, PetitionEvent, Satisfaction, Stage, Status
 
 HOUR = 3600
 GRANTS = "track_grants"  # {petition id: [tracking code, phone tail]} proved on the track form
@@ -46,13 +46,13 @@ def _ip(request: HttpRequest) -> str:
 
 @require_GET
 def landing(request: HttpRequest) -> HttpResponse:
-    days = list(selectors.upcoming_reception_days()[:3])
+    days = list(selectors.reception_day_list_upcoming()[:3])
     return render(request, TEMPLATES + "landing.html", {"days": days})
 
 
 @require_GET
 def reception(request: HttpRequest) -> HttpResponse:
-    days = list(selectors.upcoming_reception_days())
+    days = list(selectors.reception_day_list_upcoming())
     return render(request, TEMPLATES + "reception.html", {"days": days})
 
 
@@ -144,7 +144,7 @@ def _granted(request: HttpRequest, pk: int) -> Petition | None:
     grant = _grants(request).get(str(pk))
     if not grant:
         return None
-    p = selectors.track_lookup(grant[0], grant[1])
+    p = selectors.petition_get_for_tracking(code=grant[0], phone_tail=grant[1])
     return p if p is not None and p.pk == pk else None
 
 
@@ -167,7 +167,7 @@ def track(request: HttpRequest) -> HttpResponse:
         )
         return _track_form_response(request, form, status=429)
     tail = form.cleaned_data["tail"].strip()
-    p = selectors.track_lookup(form.cleaned_data["code"], tail)
+    p = selectors.petition_get_for_tracking(code=form.cleaned_data["code"], phone_tail=tail)
     if p is None:
         # The same words whether the code does not exist or the tail is wrong: nothing to learn by guessing.
         form.add_error(
@@ -211,7 +211,7 @@ def _render_detail(
     review_label = _("申请复查") if p.stage == Stage.INITIAL else _("申请复核")
     context: dict[str, Any] = {
         "p": p,
-        "timeline": _timeline(p, list(selectors.petition_events(p, public_only=True))),
+        "timeline": _timeline(p, list(selectors.petition_event_list(petition=p, public_only=True))),
         "phone_masked": f"{p.submitter_phone[:3]}****{p.submitter_phone[-4:]}"
         if len(p.submitter_phone) >= 7
         else "",

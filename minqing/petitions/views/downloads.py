@@ -16,8 +16,8 @@ from minqing.core.errors import ServiceError
 from minqing.core.request import AuthedRequest
 from minqing.core.views_util import client_ip
 
-from . import documents, excel, selectors, services
-from .models import Satisfaction, Status
+from .. import documents, excel, selectors, services
+from ..models import Satisfaction, Status
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,7 +31,7 @@ def attachment_disposition(filename: str, fallback: str) -> str:
 @login_required
 @require_GET
 def petition_document(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
-    p = selectors.petition_detail(request.user, pk)  # Http404 outside the user's regions
+    p = selectors.petition_get(actor=request.user, pk=pk)  # Http404 outside the user's regions
     try:
         letter, content = documents.render_letter(
             p, kind, track_url=request.build_absolute_uri(documents.TRACK_PATH)

@@ -1,36 +1,34 @@
-"""Pages for disputes, mediation and 大排查 campaigns: parse, call a service or selector, render."""
+"""Disputes: the list, recording a dispute with its parties, the party picker, and the dispute page.
 
-import datetime
+The page's steps are posted to `steps`; the dispute's own ones (parties, risk, closing, turning into a request)
+are here.
+"""
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from minqing.core.errors import ServiceError, ValidationError
 from minqing.core.paging import capped_page
 from minqing.core.request import AuthedRequest
-from minqing.core.uploads import check_upload
-from minqing.core.views_util import apply_errors, client_ip, inline_file
-from minqing.households.selectors import household_get
-from minqing.households.selectors import search as registry_search
-from minqing.petitions.selectors import petition_detail as petition_get
-from minqing.regions.scoping import Perm, has_perm, regions_with, require, scope
+from minqing.core.views_util import apply_errors
+from minqing.households.selectors import household_get, registry_search
+from minqing.petitions.selectors import petition_get
+from minqing.regions.scoping import Perm, has_perm, regions_with, require
 
-from . import documents, selectors, services
-from .forms import (
+from .. import selectors, services
+from ..forms import (
     AgreementRecordForm,
-    CampaignForm,
     CloseForm,
     ConfirmForm,
     DisputeForm,
@@ -45,9 +43,8 @@ from .forms import (
     SignForm,
     StartForm,
     ToPetitionForm,
-    VillageReportForm,
 )
-from .models import (
+from ..models import (
     OPEN_DISPUTE_STATUSES,
     AgreementForm,
     CampaignStatus,
@@ -59,19 +56,9 @@ from .models import (
     RiskLevel,
     Side,
 )
+from .common import Step, cleaned, int_or_none
 
 PER_PAGE = 30
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Disputes
 
 
 @login_required
@@ -82,13 +69,13 @@ def dispute_list(request: AuthedRequest) -> HttpResponse:
     f = selectors.DisputeFilters(
         status=status if status in DisputeStatus.values else "",
         open_only=status == "open",
-        risk=_int(g.get("risk")),
-        village=_int(g.get("village")),
+        risk=int_or_none(g.get("risk")),
+        village=int_or_none(g.get("village")),
         kind=g.get("kind", "") if g.get("kind", "") in DisputeKind.values else "",
-        campaign=_int(g.get("campaign")),
+        campaign=int_or_none(g.get("campaign")),
         q=g.get("q", "").strip()[:50],
     )
-    page = capped_page(selectors.dispute_list(request.user, f), PER_PAGE, g.get("page"))
+    page = capped_page(selectors.dispute_list(actor=request.user, filters=f), PER_PAGE, g.get("page"))
     query = g.copy()
     query.pop("page", None)
     return render(
@@ -101,8 +88,8 @@ def dispute_list(request: AuthedRequest) -> HttpResponse:
             "statuses": DisputeStatus.choices,
             "risks": RiskLevel.choices,
             "kinds": DisputeKind.choices,
-            "villages": selectors.villages_for(request.user),
-            "campaigns": selectors.campaigns_visible(request.user)[:20],
+            "villages": selectors.village_qs(actor=request.user),
+            "campaigns": selectors.campaign_qs(actor=request.user)[:20],
             "querystring": query.urlencode(),
             "can_record": has_perm(request.user, Perm.RECORD_DISPUTES),
             "can_campaign": has_perm(request.user, Perm.VIEW_DISPUTES),
@@ -125,13 +112,13 @@ def _parse_parties(request: AuthedRequest) -> tuple[list[services.PartyData], li
             problems.append(_("当事人选择不正确。"))
             continue
         if kind == "r":
-            resident = selectors.party_resident(actor=request.user, pk=int(pk))
+            resident = selectors.party_resident_get(actor=request.user, pk=int(pk))
             if resident is None:
                 problems.append(_("所选当事人不存在或不在您负责的村（社区）范围内。"))
                 continue
             out.append(services.PartyData(side=side, resident=resident))
         else:
-            household = selectors.party_household(actor=request.user, pk=int(pk))
+            household = selectors.party_household_get(actor=request.user, pk=int(pk))
             if household is None:
                 problems.append(_("所选当事人不存在或不在您负责的村（社区）范围内。"))
                 continue
@@ -173,14 +160,14 @@ def dispute_new(request: AuthedRequest) -> HttpResponse:
 def dispute_form(request: AuthedRequest, *, source: DisputeSource | None) -> HttpResponse:
     """The new-dispute page, from scratch or from a request, a household, a campaign or another app's record."""
     require(request.user, Perm.RECORD_DISPUTES)
-    villages = selectors.villages_for(request.user, Perm.RECORD_DISPUTES)
+    villages = selectors.village_qs(actor=request.user, perm=Perm.RECORD_DISPUTES)
     staff_path = min(regions_with(request.user, Perm.RECORD_DISPUTES), key=len, default="")
-    staff = selectors.staff_for(staff_path[:9], include_below=True) if staff_path else []
-    campaigns = selectors.campaigns_visible(request.user).filter(status=CampaignStatus.OPEN)
+    staff = selectors.staff_list(region_path=staff_path[:9], include_below=True) if staff_path else []
+    campaigns = selectors.campaign_qs(actor=request.user).filter(status=CampaignStatus.OPEN)
     petition = None
-    petition_id = _int(request.GET.get("petition") or request.POST.get("petition"))
+    petition_id = int_or_none(request.GET.get("petition") or request.POST.get("petition"))
     if petition_id:
-        petition = petition_get(request.user, petition_id)
+        petition = petition_get(actor=request.user, pk=petition_id)
     initial: dict[str, Any] = {"found_on": timezone.localdate()}
     picked: list[dict[str, Any]] = []
     if source is not None and request.method != "POST":
@@ -201,17 +188,17 @@ def dispute_form(request: AuthedRequest, *, source: DisputeSource | None) -> Htt
         if outside:
             initial["outside_a"] = "\n".join(outside)
     if request.GET.get("campaign") and request.method != "POST":
-        initial["campaign"] = _int(request.GET.get("campaign"))
+        initial["campaign"] = int_or_none(request.GET.get("campaign"))
     if request.method != "POST":
-        village_id = _int(request.GET.get("village"))
+        village_id = int_or_none(request.GET.get("village"))
         # A group's id stands for its village.
         village = (
             villages.filter(Q(pk=village_id) | Q(children__pk=village_id)).first() if village_id else None
         )
-        household_id = _int(request.GET.get("household"))
+        household_id = int_or_none(request.GET.get("household"))
         if household_id:
             # From a household's page: the household is the first party, in its village.
-            household = household_get(request.user, household_id)
+            household = household_get(actor=request.user, pk=household_id)
             picked = [{"value": f"h:{household.pk}:{Side.A}", "label": str(household), "side": Side.A}]
             village = villages.filter(Q(pk=household.region_id) | Q(children__pk=household.region_id)).first()
         if village is not None:
@@ -279,7 +266,7 @@ def dispute_form(request: AuthedRequest, *, source: DisputeSource | None) -> Htt
 
 
 def _search(request: AuthedRequest, q: str) -> dict[str, Any]:
-    result = registry_search(request.user, q, limit=15)
+    result = registry_search(actor=request.user, query=q, limit=15)
     residents = [r for r in result.residents if has_perm(request.user, Perm.RECORD_DISPUTES, r.region_path)]
     households = [h for h in result.households if has_perm(request.user, Perm.RECORD_DISPUTES, h.region_path)]
     return {"residents": residents, "households": households, "q": q}
@@ -298,9 +285,9 @@ def party_search(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _detail_context(request: AuthedRequest, pk: int) -> dict[str, Any]:
+def detail_context(request: AuthedRequest, pk: int) -> dict[str, Any]:
     user = request.user
-    detail = selectors.dispute_detail(user, pk)
+    detail = selectors.dispute_detail(actor=user, pk=pk)
     d = detail.dispute
     today = timezone.localdate()
     parties = d.parties.all()
@@ -309,8 +296,8 @@ def _detail_context(request: AuthedRequest, pk: int) -> dict[str, Any]:
     current = detail.current
     a = detail.agreement
     open_mediation = current is not None and current.status == MediationStatus.OPEN
-    staff = selectors.staff_for(d.region_path)
-    mediators = selectors.staff_for(d.region_path, Perm.MEDIATE)
+    staff = selectors.staff_list(region_path=d.region_path)
+    mediators = selectors.staff_list(region_path=d.region_path, perm=Perm.MEDIATE)
     reopen_allowed = d.status in (DisputeStatus.FOUND, DisputeStatus.ENDED) or (
         d.status == DisputeStatus.AGREED and a is not None and a.performance == Performance.BROKEN
     )
@@ -400,20 +387,13 @@ def _detail_context(request: AuthedRequest, pk: int) -> dict[str, Any]:
 
 @login_required
 def dispute_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    context = _detail_context(request, pk)
+    context = detail_context(request, pk)
     q = request.GET.get("q", "").strip()[:50]
     if q and context["can_record"]:
         context["q"] = q
         context["results"] = _search(request, q)
         context["failed_step"] = "party"
     return render(request, "mediation/detail.html", context)
-
-
-def _agreement(d: Dispute) -> Any:
-    a = d.agreements.order_by("-reached_on", "-id").first()
-    if a is None:
-        raise ServiceError(_("尚未达成调解协议。"))
-    return a
 
 
 def _step_party(request: AuthedRequest, d: Dispute, form: Any) -> object:
@@ -428,45 +408,7 @@ def _step_party(request: AuthedRequest, d: Dispute, form: Any) -> object:
     return services.dispute_add_parties(actor=request.user, dispute=d, parties=parties)
 
 
-def _step_sign(request: AuthedRequest, d: Dispute, form: Any) -> object:
-    c = form.cleaned_data
-    scan = None
-    upload = request.FILES.get("sign-scan")
-    if upload is not None:
-        scan = check_upload(upload.name or "", upload, upload.size)
-    return services.agreement_sign(
-        actor=request.user,
-        agreement=_agreement(d),
-        parties=list(c["parties"]),
-        fingerprint=list(c["fingerprint"]),
-        signed_on=c["signed_on"],
-        mediator_signed=c["mediator_signed"],
-        sealed=c["sealed"],
-        scan=scan,
-    )
-
-
-def _step_follow(request: AuthedRequest, d: Dispute, form: Any) -> object:
-    c = form.cleaned_data
-    out = services.agreement_follow_up(
-        actor=request.user,
-        agreement=_agreement(d),
-        checked_on=c["checked_on"],
-        result=c["result"],
-        note=c["note"],
-        action=c["action"],
-    )
-    if out.petition is not None:
-        messages.info(request, _("已转为诉求 %(code)s。") % {"code": out.petition.tracking_code})
-    return out
-
-
-def _c(form: Any) -> dict[str, Any]:
-    return dict(form.cleaned_data)
-
-
-Call = Callable[[AuthedRequest, Dispute, Any], object]
-STEPS: dict[str, tuple[type, str, Call, str]] = {
+STEPS: dict[str, Step] = {
     "party": (PartyAddForm, "party", _step_party, _("已添加当事人。")),
     "risk": (
         RiskForm,
@@ -474,291 +416,28 @@ STEPS: dict[str, tuple[type, str, Call, str]] = {
         lambda r, d, f: services.dispute_assess_risk(
             actor=r.user,
             dispute=d,
-            version=_c(f)["version"],
-            people_involved=_c(f)["people_involved"],
-            risk_flags=_c(f)["risk_flags"],
-            risk_level=_c(f)["risk_level"],
-            risk_note=_c(f)["risk_note"],
-            prevention=_c(f)["prevention"],
-            police_informed=_c(f)["police_informed"],
-            stabilizer=_c(f)["stabilizer"],
-            resolver=_c(f)["resolver"],
+            version=cleaned(f)["version"],
+            people_involved=cleaned(f)["people_involved"],
+            risk_flags=cleaned(f)["risk_flags"],
+            risk_level=cleaned(f)["risk_level"],
+            risk_note=cleaned(f)["risk_note"],
+            prevention=cleaned(f)["prevention"],
+            police_informed=cleaned(f)["police_informed"],
+            stabilizer=cleaned(f)["stabilizer"],
+            resolver=cleaned(f)["resolver"],
         ),
         _("已更新风险评估。"),
     ),
-    "start": (
-        StartForm,
-        "start",
-        lambda r, d, f: services.mediation_start(
-            actor=r.user,
-            dispute=d,
-            mode=_c(f)["mode"],
-            mediators=list(_c(f)["mediators"]),
-            started_on=_c(f)["started_on"],
-            applicant=_c(f)["applicant"],
-            committee=_c(f)["committee"],
-        ),
-        _("已启动调解。"),
-    ),
-    "refuse": (
-        RefuseForm,
-        "refuse",
-        lambda r, d, f: services.mediation_refuse(
-            actor=r.user, dispute=d, party=_c(f)["party"], refused_on=_c(f)["refused_on"], note=_c(f)["note"]
-        ),
-        _("已记录当事人拒绝调解，本次调解终止。"),
-    ),
-    "session": (
-        SessionForm,
-        "session",
-        lambda r, d, f: services.session_record(actor=r.user, dispute=d, **_c(f)),
-        _("已记录调解笔录。"),
-    ),
-    "end": (
-        EndForm,
-        "end",
-        lambda r, d, f: services.mediation_end(actor=r.user, dispute=d, **_c(f)),
-        _("已终止调解，并记录告知的救济途径。"),
-    ),
-    "agreement": (
-        AgreementRecordForm,
-        "agreement",
-        lambda r, d, f: services.agreement_record(
-            actor=r.user, dispute=d, data=services.AgreementData(**_c(f))
-        ),
-        _("已记录调解协议。"),
-    ),
-    "sign": (SignForm, "sign", _step_sign, _("已记录签名盖章。")),
-    "effective": (
-        ConfirmForm,
-        "effective",
-        lambda r, d, f: services.agreement_make_effective(actor=r.user, agreement=_agreement(d)),
-        _("协议已生效。"),
-    ),
-    "judicial": (
-        JudicialApplyForm,
-        "judicial",
-        lambda r, d, f: services.agreement_judicial_apply(actor=r.user, agreement=_agreement(d), **_c(f)),
-        _("已记录司法确认申请。"),
-    ),
-    "decide": (
-        JudicialDecideForm,
-        "decide",
-        lambda r, d, f: services.agreement_judicial_decide(actor=r.user, agreement=_agreement(d), **_c(f)),
-        _("已记录法院裁定。"),
-    ),
-    "follow": (FollowUpForm, "follow", _step_follow, _("已记录履行回访。")),
     "close": (
         CloseForm,
         "close",
-        lambda r, d, f: services.dispute_close(actor=r.user, dispute=d, **_c(f)),
+        lambda r, d, f: services.dispute_close(actor=r.user, dispute=d, **cleaned(f)),
         _("已办结。"),
     ),
     "topetition": (
         ToPetitionForm,
         "topetition",
-        lambda r, d, f: services.dispute_to_petition(actor=r.user, dispute=d, note=_c(f)["note"]),
+        lambda r, d, f: services.dispute_to_petition(actor=r.user, dispute=d, note=cleaned(f)["note"]),
         _("已转为诉求。"),
     ),
 }
-
-
-# The detail page's name for each step's form, where it is not "<step>_form".
-CONTEXT_KEY = {"topetition": "to_petition_form", "judicial": "judicial_form", "decide": "decide_form"}
-
-
-@login_required
-@require_POST
-def dispute_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
-    if step not in STEPS:
-        raise Http404
-    d = selectors.dispute_get(request.user, pk)  # Http404 outside the user's regions
-    form_class, prefix, call, done = STEPS[step]
-    kwargs: dict[str, Any] = {"prefix": prefix}
-    parties = d.parties.all()
-    if form_class in (StartForm,):
-        kwargs.update(parties=parties, mediators=selectors.staff_for(d.region_path, Perm.MEDIATE))
-    elif form_class in (RefuseForm, SignForm):
-        kwargs["parties"] = parties
-    elif form_class is RiskForm:
-        kwargs["staff"] = selectors.staff_for(d.region_path)
-    form = form_class(request.POST, request.FILES, **kwargs)
-    if form.is_valid():
-        try:
-            result = call(request, d, form)
-        except (ValidationError, ServiceError) as exc:
-            apply_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc) or _("您没有执行此操作的权限。"))
-        else:
-            messages.success(request, done)
-            if step == "topetition" and has_perm(request.user, Perm.VIEW_PETITIONS, d.region_path):
-                return redirect("petitions:detail", result.pk)  # type: ignore[attr-defined]
-            return redirect(reverse("mediation:detail", args=[d.pk]) + f"#step-{step}")
-    context = _detail_context(request, pk)
-    context[CONTEXT_KEY.get(step, f"{step}_form")] = form
-    if not context["shown"].get(step):
-        # The step's form is no longer on the page (the state moved on): say why at the top.
-        context["failed_errors"] = [str(e) for errors in form.errors.values() for e in errors]
-    context["failed_step"] = step
-    return render(request, "mediation/detail.html", context, status=200)
-
-
-def attachment_disposition(filename: str, fallback: str) -> str:
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
-@login_required
-@require_GET
-def agreement_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
-    d = selectors.dispute_get(request.user, pk)
-    try:
-        doc, content = documents.render(_agreement(d))
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-        return redirect("mediation:detail", pk)
-    services.agreement_print_record(actor=request.user, dispute=d, ip=client_ip(request))
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = attachment_disposition(doc.filename, f"agreement-{d.code}.pdf")
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-@login_required
-@require_GET
-def agreement_scan(request: AuthedRequest, pk: int) -> FileResponse:
-    d = selectors.dispute_get(request.user, pk)
-    a = d.agreements.order_by("-reached_on", "-id").first()
-    if a is None or not a.scan:
-        raise Http404
-    services.agreement_scan_download(actor=request.user, agreement=a, ip=client_ip(request))
-    return inline_file(a.scan, a.scan_content_type)
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Campaigns
-
-
-@login_required
-def campaign_list(request: AuthedRequest) -> HttpResponse:
-    require(request.user, Perm.VIEW_DISPUTES)
-    return render(
-        request,
-        "mediation/campaigns.html",
-        {
-            "progress": selectors.campaign_list(request.user),
-            "can_manage": has_perm(request.user, Perm.MANAGE_CAMPAIGNS),
-        },
-    )
-
-
-@login_required
-def campaign_new(request: AuthedRequest) -> HttpResponse:
-    require(request.user, Perm.MANAGE_CAMPAIGNS)
-    townships = selectors.townships_for(request.user)
-    today = timezone.localdate()
-    form = CampaignForm(
-        request.POST or None,
-        townships=townships,
-        initial={
-            "starts_on": today,
-            "ends_on": today + datetime.timedelta(days=30),
-            "title": _("%(y)d年%(m)d月矛盾纠纷大排查") % {"y": today.year, "m": today.month},
-            "region": townships.first(),
-        },
-    )
-    if request.method == "POST" and form.is_valid():
-        c = form.cleaned_data
-        try:
-            campaign = services.campaign_create(
-                actor=request.user,
-                region=c["region"],
-                title=c["title"],
-                starts_on=c["starts_on"],
-                ends_on=c["ends_on"],
-                checklist=c["checklist"].splitlines(),
-            )
-        except (ValidationError, ServiceError) as exc:
-            apply_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("已开展大排查。"))
-            return redirect("mediation:campaign", campaign.pk)
-    return render(request, "mediation/campaign_new.html", {"form": form})
-
-
-def _campaign_context(request: AuthedRequest, pk: int) -> dict[str, Any]:
-    campaign = selectors.campaign_get(request.user, pk)
-    progress = selectors.campaign_progress(request.user, campaign)
-    for row in progress.rows:
-        row.can_report = (  # type: ignore[attr-defined]
-            campaign.status == CampaignStatus.OPEN
-            and has_perm(request.user, Perm.RECORD_DISPUTES, row.report.region_path)
-        )
-    return {
-        "c": campaign,
-        "progress": progress,
-        "report_form": VillageReportForm(
-            checklist=campaign.checklist, initial={"checked_items": campaign.checklist}
-        ),
-        "can_manage": has_perm(request.user, Perm.MANAGE_CAMPAIGNS, campaign.region_path)
-        and campaign.status == CampaignStatus.OPEN,
-        "failed_village": None,
-    }
-
-
-@login_required
-def campaign_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    return render(request, "mediation/campaign.html", _campaign_context(request, pk))
-
-
-@login_required
-@require_POST
-def campaign_report(request: AuthedRequest, pk: int, village_id: int) -> HttpResponse:
-    campaign = selectors.campaign_get(request.user, pk)
-    report = (
-        scope(campaign.villages.select_related("village"), request.user, Perm.VIEW_DISPUTES)
-        .filter(village_id=village_id)
-        .first()
-    )
-    if report is None:
-        raise Http404
-    form = VillageReportForm(request.POST, checklist=campaign.checklist)
-    if form.is_valid():
-        c = form.cleaned_data
-        try:
-            services.campaign_village_report(
-                actor=request.user,
-                campaign=campaign,
-                village=report.village,
-                outcome=c["outcome"],
-                checked_items=c["checked_items"],
-                note=c["note"],
-            )
-        except (ValidationError, ServiceError) as exc:
-            apply_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("已报告%(village)s的排查结果。") % {"village": report.village.name})
-            return redirect("mediation:campaign", campaign.pk)
-    context = _campaign_context(request, pk)
-    context["report_form"] = form
-    context["failed_village"] = village_id
-    return render(request, "mediation/campaign.html", context)
-
-
-@login_required
-@require_POST
-def campaign_close(request: AuthedRequest, pk: int) -> HttpResponse:
-    campaign = selectors.campaign_get(request.user, pk)
-    try:
-        services.campaign_close(actor=request.user, campaign=campaign)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("大排查已结束。"))
-    return redirect("mediation:campaign", campaign.pk)

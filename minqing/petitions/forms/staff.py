@@ -9,8 +9,8 @@ from minqing.accounts.models import Department, User
 from minqing.core.forms import StyledForm
 from minqing.regions.models import Level, Region
 
-from .models import Category, Channel, HandlingLevel, Satisfaction, Urgency
-from .selectors import leaf_categories
+from ..models import Category, Channel, HandlingLevel, Satisfaction, Urgency
+from ..selectors import category_list_leaves
 
 
 class CategoryChoiceField(forms.ModelChoiceField):
@@ -19,7 +19,7 @@ class CategoryChoiceField(forms.ModelChoiceField):
 
 
 def _category_field(**kwargs: Any) -> CategoryChoiceField:
-    leaves = leaf_categories()
+    leaves = category_list_leaves()
     return CategoryChoiceField(
         queryset=Category.objects.filter(pk__in=[c.pk for c in leaves]).select_related("parent"),
         label=_("诉求分类"),

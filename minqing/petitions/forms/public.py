@@ -22,9 +22,9 @@ from minqing.households.identity import normalize_phone
 from minqing.regions.models import Level, Region
 from minqing.regions.selectors import regions_below
 
-from . import selectors
-from .models import Category, Channel, Satisfaction
-from .services import CONTENT_MAX, TITLE_MAX, Intake
+from .. import selectors
+from ..models import Category, Channel, Satisfaction
+from ..services import CONTENT_MAX, TITLE_MAX, Intake
 
 TOKEN_SALT = "minqing.petitions.public.submit"
 MIN_SECONDS = 3  # a person does not fill the form faster than this
@@ -121,7 +121,7 @@ def region_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 def category_choices() -> list[tuple[str, Any]]:
     """Leaf categories grouped by their parent; a parent without children is an option of its own."""
     choices: list[tuple[str, Any]] = []
-    for parent, kids in selectors.categories_tree():
+    for parent, kids in selectors.category_list_tree():
         if kids:
             choices.append((parent.name, [(str(k.pk), k.name) for k in kids]))
         else:

@@ -15,15 +15,15 @@ from minqing.core.request import AuthedRequest
 from minqing.core.views_util import apply_errors
 from minqing.regions.scoping import Perm, has_perm, require
 
-from . import selectors, services
-from .forms import ReceptionDayForm, ReceptionRegistrationForm
+from .. import selectors, services
+from ..forms.staff import ReceptionDayForm, ReceptionRegistrationForm
 
 
 @login_required
 def reception_list(request: AuthedRequest) -> HttpResponse:
     require(request.user, Perm.VIEW_PETITIONS)
     today = timezone.localdate()
-    days = selectors.reception_days(actor=request.user)
+    days = selectors.reception_day_qs(actor=request.user)
     return render(
         request,
         "petitions/reception_list.html",
@@ -98,7 +98,7 @@ def reception_attend(request: AuthedRequest, pk: int, registration_id: int) -> H
         raise Http404
     petition = None
     if code := request.POST.get("code", "").strip():
-        petition = selectors.visible_by_code(request.user, code)
+        petition = selectors.petition_get_by_code(actor=request.user, code=code)
         if petition is None:
             messages.error(request, _("找不到该查询码的诉求。"))
             return redirect("petitions:reception_detail", day.pk)
