@@ -91,3 +91,25 @@ def _fresh_reference_caches():
     clear_all()
     yield
     clear_all()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate-limit counters, lockouts and cached pages live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's language. A request served in English activates English in the thread
+    that served it; under xdist the next test in that worker would otherwise render its PDFs in English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

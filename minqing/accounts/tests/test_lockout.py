@@ -9,8 +9,7 @@ from django.urls import reverse
 from minqing.accounts import services
 from minqing.audit.models import AuditEntry
 from minqing.core.models import Notification
-
-PASSWORD = "Minqing-Test-2026"
+from minqing.core.tests.factories import PASSWORD
 
 
 def _login(client, username, password, address, **extra):

@@ -4,8 +4,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from minqing.audit.models import AuditEntry
-
-PASSWORD = "Minqing-Test-2026"
+from minqing.core.tests.factories import PASSWORD
 
 
 def _login(client, username, password):

@@ -10,9 +10,9 @@ from minqing.accounts.models import User
 from minqing.accounts.roles import Role
 from minqing.audit.models import AuditEntry
 from minqing.core.models import Notification
-from minqing.core.tests.factories import grant
+from minqing.core.tests.factories import PASSWORD, grant
 
-OLD = "Minqing-Test-2026"
+OLD = PASSWORD
 NEW = "Temporary-Pass-77"
 
 

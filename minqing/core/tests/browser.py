@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from minqing.core.tests.factories import PASSWORD
+
 CHROMIUM = os.environ.get("MINQING_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 OUTPUT = Path(__file__).resolve().parents[3] / "test-output" / "screenshots"
 ARGS = [
@@ -62,3 +64,16 @@ def shot(page: object, name: str) -> Path:
     path = OUTPUT / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def login(page: object, username: str, password: str = PASSWORD) -> None:
+    """Log in as `username`, whoever was logged in before. The current page is left first: a request it fired on
+    load (htmx) may still be answered, and as sessions are saved on every request its Set-Cookie would log the
+    previous user back in after the cookies were cleared — the login page then redirects them home."""
+    page.goto("about:blank")
+    page.context.clear_cookies()
+    page.goto(page.base_url + "/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(page.base_url + "/")

@@ -30,6 +30,10 @@ def region(code: str, name: str, level: Level, parent: Region | None = None) -> 
     return obj
 
 
+# Every test account's password; the browser and login tests type it.
+PASSWORD = "Minqing-Test-2026"
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
@@ -37,7 +41,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     display_name = factory.Sequence(lambda n: f"干部{n}")
-    password = factory.django.Password("Minqing-Test-2026")
+    password = factory.django.Password(PASSWORD)
 
 
 def grant(user: User, role: str, reg: Region) -> RoleAssignment:

@@ -2,18 +2,10 @@
 
 import threading
 
-import pytest
 from django.core.cache import cache
 
 from minqing.core import ratelimit
 from minqing.core.ratelimit import cache_key, hit
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_allows_up_to_the_limit_then_refuses():

@@ -2,11 +2,9 @@
 finds the warning and the hot spot on the home page. Screenshots: test-output/screenshots/hotspots-*.png."""
 
 import pytest
-from django.core.cache import cache
 
-from minqing.core.tests.browser import shot
+from minqing.core.tests.browser import login, shot
 from minqing.hotspots.services import hotspots_compute
-from minqing.households.tests.test_browser import login
 from minqing.petitions.tests.factories import register
 
 from .helpers import burst
@@ -16,13 +14,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 ROAD = (
     "我们村东头的道路年久失修，下雨天泥泞不堪，村民出行十分困难，孩子上学要绕很远的路，希望镇里尽快安排修路。"
 )
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_intake_shows_a_near_duplicate_and_the_leader_sees_warnings(browser_page, tree, people):

@@ -5,7 +5,7 @@ import io
 import openpyxl
 import pytest
 
-from minqing.core.tests.browser import shot
+from minqing.core.tests.browser import login, shot
 from minqing.core.tests.factories import make_id_number
 from minqing.households.models import Household, RelationKind
 from minqing.households.services import relation_record
@@ -13,20 +13,6 @@ from minqing.households.services import relation_record
 from .helpers import family
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-PASSWORD = "Minqing-Test-2026"
-
-
-def login(page, username: str) -> None:
-    """Log in as `username`, whoever was logged in before. The current page is left first: a request it fired on
-    load (htmx) may still be answered, and as sessions are saved on every request its Set-Cookie would log the
-    previous user back in after the cookies were cleared — the login page then redirects them home."""
-    page.goto("about:blank")
-    page.context.clear_cookies()
-    page.goto(page.base_url + "/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(page.base_url + "/")
 
 
 def test_officer_logs_in_finds_a_household_and_sees_everything_known(browser_page, tree, people):

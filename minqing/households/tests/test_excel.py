@@ -12,7 +12,7 @@ from minqing.households import excel
 from minqing.households.models import Household, ImportStatus, Resident
 from minqing.printing import xlsx
 
-from .test_excel_helpers import (
+from .helpers_excel import (
     H_HEADERS,
     M_HEADERS,
     confirm,

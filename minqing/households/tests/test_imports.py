@@ -1,5 +1,5 @@
 """Import jobs end to end: permissions, applying good rows only, re-imports, export → import, audit,
-and the registry changing under a validated job. Workbooks are real .xlsx files (test_excel_helpers)."""
+and the registry changing under a validated job. Workbooks are real .xlsx files (helpers_excel)."""
 
 import datetime
 import io
@@ -21,7 +21,7 @@ from minqing.households.models import Household, ImportJob, ImportStatus, Member
 from minqing.regions.models import Level
 
 from .helpers import family
-from .test_excel_helpers import (
+from .helpers_excel import (
     confirm,
     family_rows,
     hh,

@@ -4,22 +4,13 @@ mediation, record the written agreement, print it. Screenshots: test-output/scre
 import datetime
 
 import pytest
-from django.core.cache import cache
 
-from minqing.core.tests.browser import shot
-from minqing.households.tests.test_browser import login
+from minqing.core.tests.browser import login, shot
 from minqing.mediation.models import Dispute, DisputeStatus, MediationStatus, Side
 
 from .helpers import two_households
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _open(page, step: str) -> None:

@@ -3,23 +3,14 @@ township office, a department, back to the resident, closure; and an outsider wh
 Screenshots: test-output/screenshots/flow-*.png."""
 
 import pytest
-from django.core.cache import cache
 
-from minqing.core.tests.browser import shot
+from minqing.core.tests.browser import login, shot
 from minqing.households.tests.helpers import family
-from minqing.households.tests.test_browser import login
 from minqing.petitions.models import HandlingLevel, Petition, Satisfaction, Status
 
 from .factories import department
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _as(page, username: str) -> None:

@@ -1,19 +1,11 @@
 """A resident files a request on a phone and tracks it, in headless Chromium. Screenshots: test-output/screenshots/."""
 
 import pytest
-from django.core.cache import cache
 
 from minqing.core.tests.browser import shot
 from minqing.petitions.models import Petition
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_resident_submits_on_a_phone_then_tracks_it(browser_page, tree):

@@ -6,7 +6,6 @@ import re
 import time
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
@@ -18,13 +17,6 @@ from .factories import category
 
 pytestmark = pytest.mark.django_db
 SUBMIT = "/p/submit/"
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def png_bytes() -> bytes:

@@ -4,7 +4,6 @@ import re
 import time
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from minqing.petitions import services
@@ -16,13 +15,6 @@ from .factories import category, register
 pytestmark = pytest.mark.django_db
 TRACK = "/p/track/"
 PHONE = "13812345678"
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def township_matter(tree, **overrides):

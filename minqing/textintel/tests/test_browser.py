@@ -3,8 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from minqing.core.tests.browser import shot
-from minqing.households.tests.test_browser import login
+from minqing.core.tests.browser import login, shot
 from minqing.petitions.models import Category
 from minqing.petitions.tests.factories import category
 from minqing.textintel import engine

@@ -2,22 +2,13 @@
 Screenshot: test-output/screenshots/reply-check.png."""
 
 import pytest
-from django.core.cache import cache
 
-from minqing.core.tests.browser import shot
-from minqing.households.tests.test_browser import login
+from minqing.core.tests.browser import login, shot
 from minqing.petitions import services
 from minqing.petitions.models import Petition, Status
 from minqing.petitions.tests.factories import category, register
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_typing_a_boilerplate_reply_warns_and_a_concrete_one_clears_the_warning(browser_page, tree, people):

@@ -5,8 +5,7 @@ import time
 
 import pytest
 
-from minqing.core.tests.browser import shot
-from minqing.households.tests.test_browser import login
+from minqing.core.tests.browser import login, shot
 from minqing.visits.models import Visit
 
 from .helpers import household, wait_for

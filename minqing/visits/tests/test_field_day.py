@@ -7,13 +7,11 @@ import datetime
 import re
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
-from minqing.core.tests.browser import shot
+from minqing.core.tests.browser import login, shot
 from minqing.households.models import HouseholdRelation, RelationKind
 from minqing.households.tests.helpers import family
-from minqing.households.tests.test_browser import login
 from minqing.mediation.models import Dispute, DisputeStatus, Side
 from minqing.visits.models import Metric, Period, Visit, VisitFinding
 from minqing.visits.services import quota_rule_save
@@ -23,13 +21,6 @@ from .helpers import wait_for
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 NAMES = ("王建军", "李德胜", "赵春华", "孙秀兰", "周大山")
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _open(page, step: str) -> None:
