@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from minqing.accounts.models import User
 from minqing.core.errors import ServiceError
+from minqing.core.uploads import ArchiveError, check_archive
 from minqing.regions.scoping import Perm, regions_with, require
 
 from .. import tasks
@@ -31,6 +32,13 @@ def import_start(*, actor: User, file_name: str, content: bytes) -> ImportJob:
             _("文件过大（%(size).1f MB），一次最多导入 %(limit).0f MB；请分成几个文件导入。")
             % {"size": len(content) / 1024 / 1024, "limit": limit / 1024 / 1024}
         )
+    try:
+        check_archive(content, file_name)
+    except ArchiveError as exc:
+        # A zip bomb is refused here, before it is stored or queued. A file that is no zip at all (a CSV or
+        # an .xls renamed) is the validation's to report, in the words it uses for every unreadable file.
+        if not exc.damaged:
+            raise
     job = ImportJob.objects.create(
         created_by=actor,
         region_path=regions_with(actor, Perm.IMPORT_HOUSEHOLDS)[0],
