@@ -4,13 +4,14 @@ and the zip archives behind workbooks, whose unpacked size is bounded before any
 import hashlib
 import io
 import struct
+import warnings
 import zipfile
 from dataclasses import dataclass
 from typing import IO
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from minqing.core.errors import ServiceError
 
@@ -44,6 +45,37 @@ def _sniff(head: bytes) -> Kind | None:
     if head.startswith(b"%PDF-"):
         return KINDS[4]
     return None
+
+
+_PILLOW_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
+
+
+def _too_many_pixels(display: str) -> ServiceError:
+    return ServiceError(
+        _("附件“%(name)s”图片尺寸过大（超过 %(mp)d 百万像素），请缩小后再上传。")
+        % {"name": display, "mp": settings.MINQING_IMAGE_MAX_PIXELS // 1_000_000}
+    )
+
+
+def _check_image(data: bytes, display: str) -> None:
+    """The image opens and its canvas is within the pixel limit. Fails closed: whatever the image reader
+    raises or warns about becomes the user's message, never a 500. A few KB of PNG can announce a canvas of
+    billions of pixels, which Pillow refuses with an exception of its own (DecompressionBombError) or only
+    warns about, so the limit here is explicit, below Pillow's."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=_PILLOW_FORMATS) as image:
+                width, height = image.size
+                if width * height > settings.MINQING_IMAGE_MAX_PIXELS:
+                    raise _too_many_pixels(display)
+                image.verify()
+    except ServiceError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _too_many_pixels(display) from exc
+    except Exception as exc:  # a damaged image makes Pillow raise many unrelated types
+        raise ServiceError(_("附件“%(name)s”图片已损坏，无法打开。") % {"name": display}) from exc
 
 
 @dataclass(frozen=True)
@@ -87,11 +119,7 @@ def check_upload(name: str, stream: IO[bytes], size: int | None = None) -> Check
             % {"name": display, "suffix": suffix, "kind": kind.extension.upper()}
         )
     if kind.content_type.startswith("image/"):
-        try:
-            with Image.open(io.BytesIO(data)) as image:
-                image.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-            raise ServiceError(_("附件“%(name)s”图片已损坏，无法打开。") % {"name": display}) from exc
+        _check_image(data, display)
     elif b"%%EOF" not in data[-2048:]:
         raise ServiceError(_("附件“%(name)s”PDF 文件不完整。") % {"name": display})
     if not suffix:

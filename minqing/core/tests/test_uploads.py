@@ -6,9 +6,13 @@ import zipfile
 
 import openpyxl
 import pytest
+from PIL import Image
 
-from minqing.core.uploads import ArchiveError, check_archive
+from minqing.core import uploads
+from minqing.core.errors import ServiceError
+from minqing.core.uploads import ArchiveError, check_archive, check_upload
 
+from .images import huge_png
 from .zips import MB, many_entries, workbook_bomb
 
 
@@ -72,3 +76,45 @@ def test_what_is_not_a_zip_is_refused_as_damaged(content):
     with pytest.raises(ArchiveError) as caught:
         check_archive(content, "a.xlsx")
     assert caught.value.damaged and "已损坏" in caught.value.message
+
+
+# --------------------------------------------------------------------------------------------------
+# Images
+
+
+def _png(width: int = 40, height: int = 30) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_a_png_of_thirty_thousand_pixels_square_is_refused_with_a_clear_message():
+    content = huge_png(30_000, 30_000)
+    assert len(content) < 200 * 1024
+    with pytest.raises(ServiceError) as caught:
+        check_upload("现场.png", io.BytesIO(content), len(content))
+    assert caught.value.message == "附件“现场.png”图片尺寸过大（超过 80 百万像素），请缩小后再上传。"
+
+
+def test_a_canvas_that_pillow_only_warns_about_is_refused_too():
+    content = huge_png(10_000, 9_000)  # 90 million pixels: above Pillow's warning, below its error
+    with pytest.raises(ServiceError, match="图片尺寸过大"):
+        check_upload("a.png", io.BytesIO(content), len(content))
+
+
+def test_the_pixel_limit_is_explicit_and_a_setting(settings):
+    content = _png(40, 30)
+    assert check_upload("a.png", io.BytesIO(content), len(content)).content_type == "image/png"
+    settings.MINQING_IMAGE_MAX_PIXELS = 40 * 30 - 1
+    with pytest.raises(ServiceError, match="图片尺寸过大"):
+        check_upload("a.png", io.BytesIO(content), len(content))
+
+
+def test_any_exception_of_the_image_reader_becomes_the_damaged_image_message(monkeypatch):
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("decoder crashed")
+
+    monkeypatch.setattr(uploads.Image, "open", broken)
+    content = _png()
+    with pytest.raises(ServiceError, match=r"“a\.png”图片已损坏"):
+        check_upload("a.png", io.BytesIO(content), len(content))

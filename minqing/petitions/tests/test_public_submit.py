@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from minqing.core.tests.images import huge_png
 from minqing.petitions.forms_public import form_token
 from minqing.petitions.models import Attachment, Channel, HandlingLevel, Petition, ReceptionDay
 
@@ -226,6 +227,26 @@ def test_rate_limit_per_phone_across_networks(client, tree, settings):
     r = post(client, form_data(tree.zhangzhuang, submitter_phone="+86 138 1234 5678"), ip="10.0.1.9")
     assert r.status_code == 429 and "提交过于频繁" in r.content.decode()
     assert Petition.objects.count() == 2
+
+
+def test_an_anonymous_post_of_a_png_of_thirty_thousand_pixels_square_is_refused_not_a_500(client, tree):
+    big = SimpleUploadedFile("照片.png", huge_png(30_000, 30_000), "image/png")
+    r = post(client, form_data(tree.zhangzhuang, submitter_name="", is_anonymous="on"), [big])
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert "附件“照片.png”图片尺寸过大" in body and "村里低保评定不公开" in body
+    assert Petition.objects.count() == 0 and Attachment.objects.count() == 0
+
+
+def test_refused_submissions_count_toward_the_limit_of_the_network(client, tree, settings):
+    settings.MINQING_PUBLIC_SUBMIT_PER_HOUR = 2
+    for _i in range(2):
+        big = SimpleUploadedFile("照片.png", huge_png(30_000, 30_000), "image/png")
+        assert "图片尺寸过大" in post(client, form_data(tree.zhangzhuang), [big]).content.decode()
+    r = post(client, form_data(tree.zhangzhuang), [SimpleUploadedFile("a.png", png_bytes(), "image/png")])
+    assert r.status_code == 429 and "提交过于频繁" in r.content.decode()
+    assert "村里低保评定不公开" in r.content.decode()  # what was typed is kept
+    assert Petition.objects.count() == 0
 
 
 def test_landing_and_reception_pages_show_upcoming_public_reception_days(client, tree, people):

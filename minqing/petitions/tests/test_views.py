@@ -1,8 +1,10 @@
 """Staff pages: the work list, intake, the request page and its steps; every page leak-tested with an outsider."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from minqing.core.tests.images import huge_png
 from minqing.petitions import services
 from minqing.petitions.models import HandlingLevel, Petition, Status
 
@@ -257,3 +259,15 @@ def test_a_tracking_code_from_another_township_is_not_found_when_linking(client,
     assert r.status_code == 400 and "找不到该查询码" in r.content.decode()
     mine.refresh_from_db()
     assert not mine.is_repeat
+
+
+def test_attaching_a_png_of_thirty_thousand_pixels_square_is_refused_with_a_message_not_a_500(
+    client, tree, people
+):
+    p = register(None, tree.zhangzhuang)
+    client.force_login(people.officer)
+    big = SimpleUploadedFile("现场.png", huge_png(30_000, 30_000), "image/png")
+    r = client.post(reverse("petitions:attach", args=[p.pk]), {"files": [big]}, follow=True)
+    assert r.status_code == 200
+    assert "附件“现场.png”图片尺寸过大" in r.content.decode()
+    assert p.attachments.count() == 0
