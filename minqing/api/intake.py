@@ -75,17 +75,35 @@ def xml_safe(text: str) -> str:
     return _XML_ILLEGAL.sub("", text)
 
 
+# A double printed in full is at most 24 characters; anything much longer is not a coordinate.
+COORDINATE_CHARS = 32
+_RANGES = {"lat": (-90, 90), "long": (-180, 180)}
+
+
 def _coordinate(raw: str, name: str, errors: dict[str, list[str]]) -> Decimal | None:
+    """A latitude or longitude within its range, to six decimals (the column's scale); None when blank. The
+    range is checked before rounding: rounding 1e30 to six decimals is itself an arithmetic error."""
     raw = raw.strip()
     if not raw:
+        return None
+    if len(raw) > COORDINATE_CHARS:
+        errors.setdefault(name, []).append(
+            _("%(name)s 位数过多（最多 %(n)d 个字符）。") % {"name": name, "n": COORDINATE_CHARS}
+        )
         return None
     try:
         value = Decimal(raw)
     except (ArithmeticError, ValueError):
-        errors.setdefault(name, []).append(_("%(name)s 不是数字。") % {"name": name})
-        return None
+        value = Decimal("NaN")
     if not value.is_finite():
         errors.setdefault(name, []).append(_("%(name)s 不是数字。") % {"name": name})
+        return None
+    low, high = _RANGES[name]
+    if not low <= value <= high:
+        errors.setdefault(name, []).append(
+            _("%(name)s 坐标超出范围（须在 %(low)d 到 %(high)d 之间）。")
+            % {"name": name, "low": low, "high": high}
+        )
         return None
     return value.quantize(Decimal("0.000001"))
 
