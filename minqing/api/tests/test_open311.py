@@ -338,6 +338,20 @@ def test_control_characters_do_not_break_the_xml(tree, key):
     assert xml(response).findtext("request/description") == "路面坑洼严重"
 
 
+def test_control_and_bidi_characters_are_removed_at_intake_and_lines_kept(tree, key):
+    (receipt,) = post(
+        key.raw,
+        description="路面\x1b[31m坑洼\u202e严重\x07\r\n\t请尽快修",
+        address_string="张庄村\u2066东街\u2069",
+        first_name="五\x00",
+        last_name="王\u202e",
+    ).json()
+    p = Petition.objects.get(pk=receipt["service_request_id"])
+    assert p.content == "路面坑洼严重\n\t请尽快修"
+    assert p.title == "路面坑洼严重 请尽快修"
+    assert (p.address, p.submitter_name) == ("张庄村东街", "王五")
+
+
 def test_a_matching_jurisdiction_id_is_accepted_and_another_is_404(tree, key):
     assert post(key.raw, jurisdiction_id=tree.township.code).status_code == 200
     response = post(key.raw, jurisdiction_id=tree.other_township.code)

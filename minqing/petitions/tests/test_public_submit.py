@@ -249,6 +249,26 @@ def test_refused_submissions_count_toward_the_limit_of_the_network(client, tree,
     assert Petition.objects.count() == 0
 
 
+def test_control_characters_from_the_public_form_are_removed_before_they_are_stored(client, tree):
+    data = form_data(
+        tree.zhangzhuang,
+        title="\x1b[31m低保\x07评定\u202e不公开\x00",
+        content="第一段\x1b[2J\r\n\t第二段\u2066内容\u2069",
+        submitter_name="王\u202e秀兰",
+        address="张庄村\x00村委会",
+    )
+    assert post(client, data).status_code == 302
+    p = Petition.objects.get()
+    assert (p.title, p.submitter_name, p.address) == ("低保评定不公开", "王秀兰", "张庄村村委会")
+    assert p.content == "第一段\n\t第二段内容"
+
+
+def test_a_title_made_only_of_control_characters_counts_as_missing(client, tree):
+    r = post(client, form_data(tree.zhangzhuang, title="\u202e\x1b[0m\x07"))
+    assert r.status_code == 200 and Petition.objects.count() == 0
+    assert "标题" in r.content.decode()
+
+
 def test_landing_and_reception_pages_show_upcoming_public_reception_days(client, tree, people):
     today = datetime.date.today()
     common = {

@@ -70,6 +70,29 @@ def test_intake_page_registers_and_shows_the_tracking_code(client, tree, people)
     assert "<script>alert(1)</script>" not in body and "&lt;script&gt;" in body
 
 
+def test_control_characters_typed_into_the_staff_intake_are_removed_before_they_are_stored(
+    client, tree, people
+):
+    client.force_login(people.cadre)
+    client.post(
+        reverse("petitions:intake"),
+        {
+            "channel": "visit",
+            "region": tree.zhangzhuang.pk,
+            "category": category("chengxiang-road").pk,
+            "title": "村东头\u202e道路\x1b[1m破损",
+            "content": "下雨天\x07无法通行\r\n\t已两周\x00",
+            "urgency": "normal",
+            "submitter_name": "王五\u200f",
+            "submitter_phone": "13700001234",
+            "representatives": "\x1b]0;x\x07李四",
+        },
+    )
+    p = Petition.objects.get()
+    assert (p.title, p.submitter_name, p.representatives) == ("村东头道路破损", "王五", "李四")
+    assert p.content == "下雨天无法通行\n\t已两周"
+
+
 def test_intake_with_missing_fields_and_huge_content_shows_errors_and_saves_nothing(client, tree, people):
     client.force_login(people.cadre)
     response = client.post(
