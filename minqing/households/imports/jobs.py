@@ -65,6 +65,7 @@ def import_confirm(*, actor: User, job: ImportJob, good_rows_only: bool) -> Impo
         apply_good_rows=good_rows_only,
         error_message="",
         updated_at=timezone.now(),
+        heartbeat_at=timezone.now(),
     )
     if not claimed:
         raise ServiceError(_("该导入任务已在处理。"))
@@ -90,5 +91,22 @@ def import_cancel(*, actor: User, job: ImportJob) -> ImportJob:
     ).update(status=ImportStatus.CANCELLED, content=b"", finished_at=now, updated_at=now)
     if not cancelled:
         raise ServiceError(_("该导入任务正在导入或已完成，不能取消。"))
+    job.refresh_from_db()
+    return job
+
+
+def import_retry(*, actor: User, job: ImportJob) -> ImportJob:
+    """Validate again a job whose worker stopped; the user then confirms it as usual."""
+    job.refresh_from_db(fields=["status", "interrupted", "created_by"])
+    if job.created_by_id != actor.pk:
+        raise PermissionDenied(_("只有上传该文件的人可以重试导入。"))
+    require(actor, Perm.IMPORT_HOUSEHOLDS)
+    now = timezone.now()
+    retried = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.FAILED, interrupted=True).update(
+        status=ImportStatus.PENDING, error_message="", heartbeat_at=now, updated_at=now
+    )
+    if not retried:
+        raise ServiceError(_("该导入任务不是因后台中断而失败的，不能重试；请重新上传文件。"))
+    tasks.validate_import.enqueue(job.pk)
     job.refresh_from_db()
     return job
