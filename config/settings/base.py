@@ -194,6 +194,15 @@ MINQING_TRUSTED_PROXIES = env_list("MINQING_TRUSTED_PROXIES", "")
 MINQING_PDF_FONT = os.environ.get("MINQING_PDF_FONT", "")
 MINQING_ATTACHMENT_MAX_BYTES = int(os.environ.get("MINQING_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 MINQING_ATTACHMENT_MAX_COUNT = int(os.environ.get("MINQING_ATTACHMENT_MAX_COUNT", "9"))
+# Images are decoded to check them; a small file can claim a huge canvas (30,000 x 30,000 pixels is 2.7 GB).
+MINQING_IMAGE_MAX_PIXELS = int(os.environ.get("MINQING_IMAGE_MAX_PIXELS", str(80_000_000)))
+# Zip archives (.xlsx) as their central directory declares them, checked before any reader unpacks them. A
+# 400,000-row household workbook unpacks to about 400 MB at a ratio near 10; a zip bomb reaches 1,000.
+MINQING_ARCHIVE_MAX_UNPACKED_BYTES = int(
+    os.environ.get("MINQING_ARCHIVE_MAX_UNPACKED_BYTES", str(512 * 1024 * 1024))
+)
+MINQING_ARCHIVE_MAX_RATIO = int(os.environ.get("MINQING_ARCHIVE_MAX_RATIO", "100"))
+MINQING_ARCHIVE_MAX_ENTRIES = int(os.environ.get("MINQING_ARCHIVE_MAX_ENTRIES", "10000"))
 # Public submissions per client IP and per phone number, per hour.
 MINQING_PUBLIC_SUBMIT_PER_HOUR = int(os.environ.get("MINQING_PUBLIC_SUBMIT_PER_HOUR", "10"))
 MINQING_PUBLIC_TRACK_PER_HOUR = int(os.environ.get("MINQING_PUBLIC_TRACK_PER_HOUR", "30"))

@@ -3,6 +3,7 @@ and file queued submissions as requests. The code that queues the drain lives in
 nothing, so the task that runs it imports it without a circle (services → tasks → intake).
 """
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from minqing.audit.models import Action
 from minqing.audit.services import audit_record, snapshot
 from minqing.core.errors import ValidationError
+from minqing.core.text import clean_text
 from minqing.petitions import services as petition_services
 from minqing.petitions.models import Category, Channel, Petition
 from minqing.petitions.services import Intake
@@ -75,24 +77,53 @@ def xml_safe(text: str) -> str:
     return _XML_ILLEGAL.sub("", text)
 
 
+# A double printed in full is at most 24 characters; anything much longer is not a coordinate.
+COORDINATE_CHARS = 32
+_RANGES = {"lat": (-90, 90), "long": (-180, 180)}
+
+
 def _coordinate(raw: str, name: str, errors: dict[str, list[str]]) -> Decimal | None:
+    """A latitude or longitude within its range, to six decimals (the column's scale); None when blank. The
+    range is checked before rounding: rounding 1e30 to six decimals is itself an arithmetic error."""
     raw = raw.strip()
     if not raw:
+        return None
+    if len(raw) > COORDINATE_CHARS:
+        errors.setdefault(name, []).append(
+            _("%(name)s 位数过多（最多 %(n)d 个字符）。") % {"name": name, "n": COORDINATE_CHARS}
+        )
         return None
     try:
         value = Decimal(raw)
     except (ArithmeticError, ValueError):
-        errors.setdefault(name, []).append(_("%(name)s 不是数字。") % {"name": name})
-        return None
+        value = Decimal("NaN")
     if not value.is_finite():
         errors.setdefault(name, []).append(_("%(name)s 不是数字。") % {"name": name})
         return None
+    low, high = _RANGES[name]
+    if not low <= value <= high:
+        errors.setdefault(name, []).append(
+            _("%(name)s 坐标超出范围（须在 %(low)d 到 %(high)d 之间）。")
+            % {"name": name, "low": low, "high": high}
+        )
+        return None
     return value.quantize(Decimal("0.000001"))
+
+
+def _cleaned(data: Open311Post) -> Open311Post:
+    """Every field without control characters or bidirectional controls; the description keeps its lines."""
+    return Open311Post(
+        **{
+            f.name: clean_text(getattr(data, f.name), multiline=f.name == "description")
+            for f in dataclasses.fields(data)
+        }
+    )
 
 
 def parse_post(key: ApiKey, data: Open311Post) -> tuple[Category, Intake, dict[str, str]]:
     """Check the client's fields and turn them into an Intake; ValidationError lists every problem."""
     errors: dict[str, list[str]] = {}
+    data = _cleaned(data)
 
     def err(name: str, message: str) -> None:
         errors.setdefault(name, []).append(message)
@@ -105,7 +136,7 @@ def parse_post(key: ApiKey, data: Open311Post) -> tuple[Category, Intake, dict[s
         err("service_code", _("service_code “%(code)s” 不存在。") % {"code": code[:50]})
     lat = _coordinate(data.lat, "lat", errors)
     long = _coordinate(data.long, "long", errors)
-    address = xml_safe(data.address_string.strip())
+    address = data.address_string.strip()
     has_point = lat is not None and long is not None
     if (lat is None) != (long is None) and "lat" not in errors and "long" not in errors:
         err("long" if long is None else "lat", _("lat 和 long 须同时提供。"))
@@ -113,7 +144,7 @@ def parse_post(key: ApiKey, data: Open311Post) -> tuple[Category, Intake, dict[s
         err("location", _("请提供位置：lat 与 long、address_string 或 address_id 之一。"))
     if len(address) > 200:
         err("address_string", _("address_string 最多 200 个字。"))
-    description = xml_safe(data.description.strip())
+    description = data.description.strip()
     if len(description) > DESCRIPTION_MAX:
         err(
             "description",

@@ -8,18 +8,20 @@ to the client that filed it; other requests of the jurisdiction show their title
 
 import datetime
 import json
+import logging
 import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from xml.etree import ElementTree
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from minqing.core.errors import ValidationError
+from minqing.core.errors import ConflictError, ServiceError, ValidationError
 from minqing.core.views_util import client_ip
 from minqing.petitions.models import EventKind, Petition
 from minqing.regions.models import Level
@@ -39,6 +41,7 @@ _ITEM = {
 }
 _TRACKING = re.compile(r"查询码\s*[A-Z0-9]{10}")
 _XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+logger = logging.getLogger(__name__)
 
 
 class Open311Error(Exception):
@@ -96,8 +99,36 @@ def render_error(fmt: str, exc: Open311Error) -> HttpResponse:
     return render(fmt, "errors", rows, status=exc.status)
 
 
+def as_open311_error(exc: Exception) -> Open311Error:
+    """The one translation of whatever a GeoReport call raised into the spec's error list: a refused input is
+    400 with every message, a missing or forbidden object 404 or 403, a conflict 409, and anything unforeseen
+    500, logged here, so that a client never receives Django's HTML error page."""
+    if isinstance(exc, Open311Error):
+        return exc
+    if isinstance(exc, ValidationError):
+        messages = (
+            [m for field_messages in exc.message_dict.values() for m in field_messages]
+            if hasattr(exc, "error_dict")
+            else exc.messages
+        )
+        return Open311Error(400, *messages)
+    if isinstance(exc, ConflictError):
+        return Open311Error(409, exc.message)
+    if isinstance(exc, ServiceError):
+        return Open311Error(400, exc.message)
+    if isinstance(exc, SuspiciousOperation):
+        return Open311Error(400, _("请求格式不正确。"))
+    if isinstance(exc, Http404):
+        return Open311Error(404, _("所请求的资源不存在。"))
+    if isinstance(exc, PermissionDenied):
+        return Open311Error(403, _("没有权限。"))
+    logger.exception("Open311 call failed")
+    return Open311Error(500, _("服务器内部错误，请稍后再试。"))
+
+
 def endpoint(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """A GeoReport view: allowed methods, CSRF-exempt (clients send no cookies), errors in the spec's format."""
+    """A GeoReport view: allowed methods, CSRF-exempt (clients send no cookies), every error in the spec's
+    format (as_open311_error)."""
 
     def wrap(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         def inner(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
@@ -105,9 +136,10 @@ def endpoint(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[
                 if request.method not in methods:
                     raise Open311Error(405, _("不支持 %(m)s 方法。") % {"m": request.method})
                 return view(request, *args, fmt=fmt, **kwargs)
-            except Open311Error as exc:
-                response = render_error(fmt, exc)
-                if exc.status == 405:
+            except Exception as exc:  # every failure is answered in the spec's format
+                error = as_open311_error(exc)
+                response = render_error(fmt, error)
+                if error.status == 405:
                     response["Allow"] = ", ".join(methods)
                 return response
 
@@ -336,15 +368,7 @@ def _create(request: HttpRequest, fmt: str, key: ApiKey) -> HttpResponse:
         description=form.get("description", ""),
         media_url=form.get("media_url", ""),
     )
-    try:
-        receipt = services.open311_submit(key=key, data=data, ip=client_ip(request))
-    except ValidationError as exc:
-        messages = (
-            [m for field_messages in exc.message_dict.values() for m in field_messages]
-            if hasattr(exc, "error_dict")
-            else exc.messages
-        )
-        raise Open311Error(400, *messages) from exc
+    receipt = services.open311_submit(key=key, data=data, ip=client_ip(request))
     # The spec's two answers: the request's id when it is already filed, else a token to ask for it later.
     row = {
         "service_request_id": receipt.petition.pk if receipt.petition is not None else None,

@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from minqing.core.menu import item
+from minqing.core.schedule import periodic
 
 
 class HouseholdsConfig(AppConfig):
@@ -11,3 +12,8 @@ class HouseholdsConfig(AppConfig):
         item(70, _("导入"), "households:import", "import_households"),
     )
     label = "households"
+
+    def ready(self) -> None:
+        from .tasks import next_sweep, sweep_stale_imports
+
+        periodic("households_sweep_stale_imports", sweep_stale_imports, next_sweep)

@@ -294,6 +294,11 @@ class ImportJob(TimeStampedModel):
     error_message = models.TextField(blank=True)
     apply_good_rows = models.BooleanField(default=False)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Renewed by the worker while it validates, and when it begins to apply: a running job whose heartbeat is
+    # older than the lease has lost its worker (jobs.import_jobs_sweep_stale).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Failed because its worker stopped, not because of the file: the file is kept so the user can retry.
+    interrupted = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -30,5 +30,6 @@ urlpatterns += [
     path("import/<int:pk>/", views_excel.import_detail, name="import_detail"),
     path("import/<int:pk>/confirm/", views_excel.import_confirm, name="import_confirm"),
     path("import/<int:pk>/cancel/", views_excel.import_cancel, name="import_cancel"),
+    path("import/<int:pk>/retry/", views_excel.import_retry, name="import_retry"),
     path("import/<int:pk>/errors.xlsx", views_excel.import_errors, name="import_errors"),
 ]

@@ -114,6 +114,22 @@ def import_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def import_retry(request: AuthedRequest, pk: int) -> HttpResponse:
+    job = get_for_actor(
+        selectors.import_job_qs(actor=request.user).defer("content"),
+        request.user,
+        Perm.IMPORT_HOUSEHOLDS,
+        pk=pk,
+    )
+    try:
+        jobs.import_retry(actor=request.user, job=job)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("households:import_detail", pk=job.pk)
+
+
+@login_required
 def import_errors(request: AuthedRequest, pk: int) -> HttpResponse:
     job = get_for_actor(
         selectors.import_job_qs(actor=request.user), request.user, Perm.IMPORT_HOUSEHOLDS, pk=pk

@@ -25,6 +25,8 @@ import xlsxwriter
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from minqing.core.uploads import ArchiveError, check_archive
+
 TAG_SEPARATORS = re.compile(r"[、,，;；]+")
 TEXT = "@"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -183,10 +185,6 @@ class WorkbookError(Exception):
         self.problems = problems or []
 
 
-# Unpacked sheets of a 400,000-row workbook are a few hundred MB; far more is a zip bomb, not data.
-_MAX_UNPACKED = 2 * 1024**3
-
-
 def not_xlsx() -> WorkbookError:
     """The one message for an upload that is not an .xlsx workbook, whatever it turned out to be."""
     return WorkbookError(
@@ -197,8 +195,9 @@ def not_xlsx() -> WorkbookError:
     )
 
 
-def open_workbook(content: bytes) -> Any:
-    """Open the upload as an .xlsx workbook, or raise WorkbookError with one clear file-level message."""
+def open_workbook(content: bytes, name: str = "") -> Any:
+    """Open the upload as an .xlsx workbook, or raise WorkbookError with one clear file-level message. A zip
+    bomb is refused from its central directory before calamine unpacks anything."""
     if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         # An OLE file: legacy .xls (or an encrypted .xlsx, which Office also wraps in OLE).
         raise WorkbookError(
@@ -210,16 +209,17 @@ def open_workbook(content: bytes) -> Any:
     if not content.startswith(b"PK\x03\x04"):
         raise not_xlsx()
     try:
+        check_archive(content, name)
+    except ArchiveError as exc:
+        raise (not_xlsx() if exc.damaged else WorkbookError(exc.message)) from exc
+    try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise not_xlsx() from exc
     if "xl/workbook.xml" not in names:
         # A zip, but not a spreadsheet in Excel's format (e.g. .ods, .docx, or an ordinary zip).
         raise not_xlsx()
-    if unpacked > _MAX_UNPACKED:
-        raise WorkbookError(_("文件解压后过大，无法导入；请分批导入。"))
     try:
         return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
     except Exception as exc:  # calamine raises several unrelated types for damaged files

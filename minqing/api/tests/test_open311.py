@@ -10,9 +10,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from minqing.api import services as api_services
 from minqing.api.models import Open311Submission
 from minqing.api.services import api_key_deactivate
 from minqing.audit.models import AuditEntry
+from minqing.core.errors import ServiceError
 from minqing.petitions import services as petition_services
 from minqing.petitions.models import Channel, HandlingLevel, Petition, Status
 from minqing.petitions.tests.factories import register
@@ -227,6 +229,75 @@ def test_bad_post_is_400_in_the_spec_error_format_and_writes_nothing(tree, key, 
     assert Open311Submission.objects.count() == 0
 
 
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize(
+    ("fields", "word"),
+    [
+        ({"lat": "1e30"}, "lat 坐标超出范围"),
+        ({"long": "-1E+30"}, "long 坐标超出范围"),
+        ({"lat": "90.000001"}, "lat 坐标超出范围（须在 -90 到 90 之间）"),
+        ({"long": "180.5"}, "long 坐标超出范围（须在 -180 到 180 之间）"),
+        ({"lat": "1" + "0" * 40}, "lat 位数过多"),
+        ({"long": "114." + "9" * 60}, "long 位数过多"),
+        ({"lat": "1e999999999999"}, "lat 坐标超出范围"),
+        ({"lat": "34,85"}, "lat 不是数字"),
+        ({"long": "114°54′"}, "long 不是数字"),
+        ({"lat": "Infinity"}, "lat 不是数字"),
+    ],
+    ids=[
+        "huge",
+        "huge-negative",
+        "lat-range",
+        "long-range",
+        "digits",
+        "decimals",
+        "exponent",
+        "comma",
+        "dms",
+        "inf",
+    ],
+)
+def test_a_bad_coordinate_is_a_georeport_error_in_the_requested_format_and_writes_nothing(
+    tree, key, fields, word, fmt
+):
+    response = post(key.raw, fmt, **fields)
+    assert response.status_code == 400, response.content
+    errors = errors_of(response)
+    assert errors and all(e["code"] == 400 for e in errors)
+    assert any(word in e["description"] for e in errors), errors
+    assert Petition.objects.count() == 0
+    assert Open311Submission.objects.count() == 0
+
+
+def test_a_coordinate_with_many_decimals_is_rounded_to_six(tree, key):
+    (receipt,) = post(key.raw, lat="34.85123449999999", long="114.9123456789").json()
+    p = Petition.objects.get(pk=receipt["service_request_id"])
+    assert (str(p.lat), str(p.long)) == ("34.851234", "114.912346")
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_an_unforeseen_failure_is_a_georeport_500_not_an_html_page(tree, key, fmt, monkeypatch):
+    def crash(**kwargs: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(api_services, "open311_submit", crash)
+    response = post(key.raw, fmt)
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("application/json" if fmt == "json" else "text/xml")
+    assert errors_of(response) == [{"code": 500, "description": "服务器内部错误，请稍后再试。"}]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_refusal_raised_as_a_service_error_is_a_georeport_400(tree, key, fmt, monkeypatch):
+    def refuse(**kwargs: Any) -> None:
+        raise ServiceError("该接入方今日提交已达上限。")
+
+    monkeypatch.setattr(api_services, "open311_submit", refuse)
+    response = post(key.raw, fmt)
+    assert response.status_code == 400
+    assert errors_of(response) == [{"code": 400, "description": "该接入方今日提交已达上限。"}]
+
+
 def test_village_of_another_jurisdiction_is_refused(tree, key):
     response = post(key.raw, **{"attribute[village]": tree.other_village.code})
     assert response.status_code == 400
@@ -265,6 +336,20 @@ def test_control_characters_do_not_break_the_xml(tree, key):
     (receipt,) = post(key.raw, description="路面\x00坑洼\x0b严重\x1f").json()
     response = Client().get(f"{BASE}/requests/{receipt['service_request_id']}.xml", {"api_key": key.raw})
     assert xml(response).findtext("request/description") == "路面坑洼严重"
+
+
+def test_control_and_bidi_characters_are_removed_at_intake_and_lines_kept(tree, key):
+    (receipt,) = post(
+        key.raw,
+        description="路面\x1b[31m坑洼\u202e严重\x07\r\n\t请尽快修",
+        address_string="张庄村\u2066东街\u2069",
+        first_name="五\x00",
+        last_name="王\u202e",
+    ).json()
+    p = Petition.objects.get(pk=receipt["service_request_id"])
+    assert p.content == "路面坑洼严重\n\t请尽快修"
+    assert p.title == "路面坑洼严重 请尽快修"
+    assert (p.address, p.submitter_name) == ("张庄村东街", "王五")
 
 
 def test_a_matching_jurisdiction_id_is_accepted_and_another_is_404(tree, key):

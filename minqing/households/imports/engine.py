@@ -1,11 +1,14 @@
 """Validating and applying an import job: the work the background task runs."""
 
+import datetime
 import logging
 import time
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +30,11 @@ from .write import _Writer
 
 logger = logging.getLogger(__name__)
 
+# A running job's worker renews heartbeat_at at least every few seconds while it validates; applying is one
+# transaction of well under a minute at township scale. A job silent for this long has lost its worker.
+STALE_AFTER = datetime.timedelta(minutes=15)
+RUNNING = (ImportStatus.PENDING, ImportStatus.VALIDATING, ImportStatus.APPLYING)
+
 # --------------------------------------------------------------------------------------------------
 # Validate (task step 1)
 
@@ -36,7 +44,15 @@ def validate(job: ImportJob) -> ImportJob:
     the file cannot be read. Writes nothing but the job."""
     claimed = ImportJob.objects.filter(
         pk=job.pk, status__in=[ImportStatus.PENDING, ImportStatus.VALIDATED, ImportStatus.FAILED]
-    ).update(status=ImportStatus.VALIDATING, rows_done=0, error_message="", errors=[], summary={})
+    ).update(
+        status=ImportStatus.VALIDATING,
+        rows_done=0,
+        error_message="",
+        errors=[],
+        summary={},
+        heartbeat_at=timezone.now(),
+        interrupted=False,
+    )
     if not claimed:
         raise ServiceError(_("该导入任务当前不能校验。"))
     job.refresh_from_db()
@@ -50,7 +66,9 @@ def validate(job: ImportJob) -> ImportJob:
         # the updates are also spaced to take at most a twentieth of the time.
         now = time.monotonic()
         if now >= due[0] or done == total:
-            ImportJob.objects.filter(pk=job.pk).update(rows_done=done, rows_total=total)
+            ImportJob.objects.filter(pk=job.pk).update(
+                rows_done=done, rows_total=total, heartbeat_at=timezone.now()
+            )
             due[0] = now + max(2.0, 20 * (time.monotonic() - now))
 
     fingerprint = None
@@ -131,6 +149,9 @@ def apply(job: ImportJob, *, actor: User, good_rows_only: bool) -> ImportJob:
         apply_good_rows=good_rows_only,
         error_message="",
         updated_at=timezone.now(),
+        # Applying is one transaction, which cannot renew the heartbeat where others see it: the lease covers
+        # the whole write (jobs.STALE_AFTER).
+        heartbeat_at=timezone.now(),
     )
     try:
         with _gc_paused(), transaction.atomic():
@@ -233,3 +254,38 @@ def _import_note(job: ImportJob, summary: dict[str, Any]) -> str:
         "rc": r["create"],
         "ru": r["update"],
     }
+
+
+# --------------------------------------------------------------------------------------------------
+# Jobs whose worker stopped
+
+
+def import_jobs_sweep_stale(*, now: datetime.datetime | None = None) -> int:
+    """Mark failed every running job whose worker stopped (killed, power cut): its heartbeat is older than
+    STALE_AFTER. Nothing of such a job was written (applying is one transaction, rolled back with the worker),
+    so it says so, keeps the file and may be retried. A job a live worker is applying holds its row lock and
+    is skipped, and the update re-checks the status, so a job that finishes meanwhile is left alone. How many
+    were marked."""
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    stale = Q(status__in=RUNNING, beat__lt=cutoff)
+    running = ImportJob.objects.filter(status__in=RUNNING).annotate(
+        beat=Coalesce("heartbeat_at", "updated_at")
+    )
+    with transaction.atomic():
+        ids = list(running.filter(stale).select_for_update(skip_locked=True).values_list("pk", flat=True))
+        if not ids:
+            return 0
+        finished = timezone.now()
+        return (
+            ImportJob.objects.annotate(beat=Coalesce("heartbeat_at", "updated_at"))
+            .filter(stale, pk__in=ids)
+            .update(
+                status=ImportStatus.FAILED,
+                interrupted=True,
+                error_message=_(
+                    "后台处理中断（任务进程已停止），没有写入任何数据。可以点“重试”重新校验，或取消。"
+                ),
+                finished_at=finished,
+                updated_at=finished,
+            )
+        )

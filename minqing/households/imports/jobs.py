@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from minqing.accounts.models import User
 from minqing.core.errors import ServiceError
+from minqing.core.uploads import ArchiveError, check_archive
 from minqing.regions.scoping import Perm, regions_with, require
 
 from .. import tasks
@@ -31,6 +32,13 @@ def import_start(*, actor: User, file_name: str, content: bytes) -> ImportJob:
             _("文件过大（%(size).1f MB），一次最多导入 %(limit).0f MB；请分成几个文件导入。")
             % {"size": len(content) / 1024 / 1024, "limit": limit / 1024 / 1024}
         )
+    try:
+        check_archive(content, file_name)
+    except ArchiveError as exc:
+        # A zip bomb is refused here, before it is stored or queued. A file that is no zip at all (a CSV or
+        # an .xls renamed) is the validation's to report, in the words it uses for every unreadable file.
+        if not exc.damaged:
+            raise
     job = ImportJob.objects.create(
         created_by=actor,
         region_path=regions_with(actor, Perm.IMPORT_HOUSEHOLDS)[0],
@@ -57,6 +65,7 @@ def import_confirm(*, actor: User, job: ImportJob, good_rows_only: bool) -> Impo
         apply_good_rows=good_rows_only,
         error_message="",
         updated_at=timezone.now(),
+        heartbeat_at=timezone.now(),
     )
     if not claimed:
         raise ServiceError(_("该导入任务已在处理。"))
@@ -82,5 +91,22 @@ def import_cancel(*, actor: User, job: ImportJob) -> ImportJob:
     ).update(status=ImportStatus.CANCELLED, content=b"", finished_at=now, updated_at=now)
     if not cancelled:
         raise ServiceError(_("该导入任务正在导入或已完成，不能取消。"))
+    job.refresh_from_db()
+    return job
+
+
+def import_retry(*, actor: User, job: ImportJob) -> ImportJob:
+    """Validate again a job whose worker stopped; the user then confirms it as usual."""
+    job.refresh_from_db(fields=["status", "interrupted", "created_by"])
+    if job.created_by_id != actor.pk:
+        raise PermissionDenied(_("只有上传该文件的人可以重试导入。"))
+    require(actor, Perm.IMPORT_HOUSEHOLDS)
+    now = timezone.now()
+    retried = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.FAILED, interrupted=True).update(
+        status=ImportStatus.PENDING, error_message="", heartbeat_at=now, updated_at=now
+    )
+    if not retried:
+        raise ServiceError(_("该导入任务不是因后台中断而失败的，不能重试；请重新上传文件。"))
+    tasks.validate_import.enqueue(job.pk)
     job.refresh_from_db()
     return job

@@ -7,9 +7,12 @@ import zipfile
 
 import openpyxl
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
+from minqing.core.tests.zips import workbook_bomb
 from minqing.households import excel
-from minqing.households.models import Household, ImportStatus, Resident
+from minqing.households.models import Household, ImportJob, ImportStatus, Resident
 from minqing.printing import xlsx
 
 from .helpers_excel import (
@@ -475,3 +478,17 @@ def test_sheet_sizes_are_read_without_loading_the_sheets():
     households, members = family_rows()
     assert xlsx.sheet_last_rows(workbook(households, members)) == {H: 2, M: 4}
     assert xlsx.sheet_last_rows(b"not a zip") == {}
+
+
+def test_a_village_cadre_uploading_a_zip_bomb_is_refused_on_the_form_and_nothing_is_stored(
+    client, tree, people
+):
+    households, members = family_rows()
+    bomb = workbook_bomb(workbook(households, members), 1500)
+    assert len(bomb) < 2 * 1024 * 1024
+    client.force_login(people.cadre)
+    response = client.post(reverse("households:import"), {"file": SimpleUploadedFile("户.xlsx", bomb)})
+    assert response.status_code == 200
+    assert "“户.xlsx”解压后有 1500 MB" in response.content.decode()
+    assert not ImportJob.objects.exists()
+    assert _nothing_written()

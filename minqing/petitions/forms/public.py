@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from minqing.core.errors import ServiceError
-from minqing.core.forms import StyledForm
+from minqing.core.forms import CleanCharField, StyledForm
 from minqing.core.uploads import ALLOWED_NAMES, CheckedFile, check_upload
 from minqing.households.identity import normalize_phone
 from minqing.regions.models import Level, Region
@@ -132,7 +132,7 @@ def category_choices() -> list[tuple[str, Any]]:
 class SubmitForm(StyledForm):
     region = forms.ChoiceField(label=gettext_lazy("所在村（社区）"), required=False)
     category = forms.ChoiceField(label=gettext_lazy("诉求分类"), required=False)
-    title = forms.CharField(
+    title = CleanCharField(
         label=gettext_lazy("标题"),
         required=False,
         strip=False,
@@ -140,7 +140,7 @@ class SubmitForm(StyledForm):
             attrs={"maxlength": TITLE_MAX, "placeholder": gettext_lazy("一句话概括您的诉求")}
         ),
     )
-    content = forms.CharField(
+    content = CleanCharField(
         label=gettext_lazy("内容"),
         required=False,
         strip=False,
@@ -153,13 +153,13 @@ class SubmitForm(StyledForm):
             }
         ),
     )
-    submitter_name = forms.CharField(
+    submitter_name = CleanCharField(
         label=gettext_lazy("姓名"),
         required=False,
         widget=forms.TextInput(attrs={"maxlength": 50, "autocomplete": "name"}),
     )
     is_anonymous = forms.BooleanField(label=gettext_lazy("匿名反映（不留姓名）"), required=False)
-    submitter_phone = forms.CharField(
+    submitter_phone = CleanCharField(
         label=gettext_lazy("手机号"),
         required=False,
         help_text=gettext_lazy("用于查询办理进展和回访，不会公开。"),
@@ -167,7 +167,7 @@ class SubmitForm(StyledForm):
             attrs={"inputmode": "tel", "autocomplete": "tel", "maxlength": 20, "type": "tel"}
         ),
     )
-    address = forms.CharField(
+    address = CleanCharField(
         label=gettext_lazy("地点（选填）"),
         required=False,
         widget=forms.TextInput(attrs={"maxlength": 200, "placeholder": gettext_lazy("如：村东头桥边")}),

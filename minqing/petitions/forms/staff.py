@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from minqing.accounts.models import Department, User
-from minqing.core.forms import StyledForm
+from minqing.core.forms import CleanCharField, StyledForm
 from minqing.regions.models import Level, Region
 
 from ..models import Category, Channel, HandlingLevel, Satisfaction, Urgency
@@ -31,24 +31,24 @@ class IntakeForm(StyledForm):
     channel = forms.ChoiceField(label=_("来源渠道"), choices=Channel.choices)
     region = forms.ModelChoiceField(queryset=Region.objects.none(), label=_("所在村（社区）"))
     category = forms.ModelChoiceField(queryset=Category.objects.none(), label=_("诉求分类"))
-    title = forms.CharField(label=_("标题"), max_length=200, help_text=_("一句话概括诉求"))
-    content = forms.CharField(
+    title = CleanCharField(label=_("标题"), max_length=200, help_text=_("一句话概括诉求"))
+    content = CleanCharField(
         label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 6}), max_length=200_000
     )
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
     is_anonymous = forms.BooleanField(label=_("匿名反映"), required=False)
-    submitter_name = forms.CharField(label=_("诉求人姓名"), max_length=100, required=False)
-    submitter_phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
-    household_code = forms.CharField(
+    submitter_name = CleanCharField(label=_("诉求人姓名"), max_length=100, required=False)
+    submitter_phone = CleanCharField(label=_("联系电话"), max_length=30, required=False)
+    household_code = CleanCharField(
         label=_("关联户编号"),
         max_length=32,
         required=False,
         help_text=_("已建档的户可填户编号，诉求会显示在户档案中"),
     )
-    address = forms.CharField(label=_("地点"), max_length=300, required=False)
+    address = CleanCharField(label=_("地点"), max_length=300, required=False)
     is_group = forms.BooleanField(label=_("集体访"), required=False)
     head_count = forms.IntegerField(label=_("人数"), min_value=1, initial=1, required=False)
-    representatives = forms.CharField(label=_("代表"), max_length=300, required=False)
+    representatives = CleanCharField(label=_("代表"), max_length=300, required=False)
     level = forms.ChoiceField(
         label=_("办理层级"),
         choices=[("", _("按分类自动（小事不出村）")), *HandlingLevel.choices],

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from minqing.core.tests.images import huge_png
 from minqing.petitions.forms.public import form_token
 from minqing.petitions.models import Attachment, Channel, HandlingLevel, Petition, ReceptionDay
 
@@ -218,6 +219,46 @@ def test_rate_limit_per_phone_across_networks(client, tree, settings):
     r = post(client, form_data(tree.zhangzhuang, submitter_phone="+86 138 1234 5678"), ip="10.0.1.9")
     assert r.status_code == 429 and "提交过于频繁" in r.content.decode()
     assert Petition.objects.count() == 2
+
+
+def test_an_anonymous_post_of_a_png_of_thirty_thousand_pixels_square_is_refused_not_a_500(client, tree):
+    big = SimpleUploadedFile("照片.png", huge_png(30_000, 30_000), "image/png")
+    r = post(client, form_data(tree.zhangzhuang, submitter_name="", is_anonymous="on"), [big])
+    assert r.status_code == 200
+    body = r.content.decode()
+    assert "附件“照片.png”图片尺寸过大" in body and "村里低保评定不公开" in body
+    assert Petition.objects.count() == 0 and Attachment.objects.count() == 0
+
+
+def test_refused_submissions_count_toward_the_limit_of_the_network(client, tree, settings):
+    settings.MINQING_PUBLIC_SUBMIT_PER_HOUR = 2
+    for _i in range(2):
+        big = SimpleUploadedFile("照片.png", huge_png(30_000, 30_000), "image/png")
+        assert "图片尺寸过大" in post(client, form_data(tree.zhangzhuang), [big]).content.decode()
+    r = post(client, form_data(tree.zhangzhuang), [SimpleUploadedFile("a.png", png_bytes(), "image/png")])
+    assert r.status_code == 429 and "提交过于频繁" in r.content.decode()
+    assert "村里低保评定不公开" in r.content.decode()  # what was typed is kept
+    assert Petition.objects.count() == 0
+
+
+def test_control_characters_from_the_public_form_are_removed_before_they_are_stored(client, tree):
+    data = form_data(
+        tree.zhangzhuang,
+        title="\x1b[31m低保\x07评定\u202e不公开\x00",
+        content="第一段\x1b[2J\r\n\t第二段\u2066内容\u2069",
+        submitter_name="王\u202e秀兰",
+        address="张庄村\x00村委会",
+    )
+    assert post(client, data).status_code == 302
+    p = Petition.objects.get()
+    assert (p.title, p.submitter_name, p.address) == ("低保评定不公开", "王秀兰", "张庄村村委会")
+    assert p.content == "第一段\n\t第二段内容"
+
+
+def test_a_title_made_only_of_control_characters_counts_as_missing(client, tree):
+    r = post(client, form_data(tree.zhangzhuang, title="\u202e\x1b[0m\x07"))
+    assert r.status_code == 200 and Petition.objects.count() == 0
+    assert "标题" in r.content.decode()
 
 
 def test_landing_and_reception_pages_show_upcoming_public_reception_days(client, tree, people):

@@ -1,8 +1,10 @@
 """Staff pages: the work list, intake, the request page and its steps; every page leak-tested with an outsider."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from minqing.core.tests.images import huge_png
 from minqing.petitions import services
 from minqing.petitions.models import HandlingLevel, Petition, Status
 
@@ -66,6 +68,29 @@ def test_intake_page_registers_and_shows_the_tracking_code(client, tree, people)
     body = response.content.decode()
     assert p.tracking_code in body
     assert "<script>alert(1)</script>" not in body and "&lt;script&gt;" in body
+
+
+def test_control_characters_typed_into_the_staff_intake_are_removed_before_they_are_stored(
+    client, tree, people
+):
+    client.force_login(people.cadre)
+    client.post(
+        reverse("petitions:intake"),
+        {
+            "channel": "visit",
+            "region": tree.zhangzhuang.pk,
+            "category": category("chengxiang-road").pk,
+            "title": "村东头\u202e道路\x1b[1m破损",
+            "content": "下雨天\x07无法通行\r\n\t已两周\x00",
+            "urgency": "normal",
+            "submitter_name": "王五\u200f",
+            "submitter_phone": "13700001234",
+            "representatives": "\x1b]0;x\x07李四",
+        },
+    )
+    p = Petition.objects.get()
+    assert (p.title, p.submitter_name, p.representatives) == ("村东头道路破损", "王五", "李四")
+    assert p.content == "下雨天无法通行\n\t已两周"
 
 
 def test_intake_with_missing_fields_and_huge_content_shows_errors_and_saves_nothing(client, tree, people):
@@ -257,3 +282,15 @@ def test_a_tracking_code_from_another_township_is_not_found_when_linking(client,
     assert r.status_code == 400 and "找不到该查询码" in r.content.decode()
     mine.refresh_from_db()
     assert not mine.is_repeat
+
+
+def test_attaching_a_png_of_thirty_thousand_pixels_square_is_refused_with_a_message_not_a_500(
+    client, tree, people
+):
+    p = register(None, tree.zhangzhuang)
+    client.force_login(people.officer)
+    big = SimpleUploadedFile("现场.png", huge_png(30_000, 30_000), "image/png")
+    r = client.post(reverse("petitions:attach", args=[p.pk]), {"files": [big]}, follow=True)
+    assert r.status_code == 200
+    assert "附件“现场.png”图片尺寸过大" in r.content.decode()
+    assert p.attachments.count() == 0

@@ -68,10 +68,29 @@ def _render_submit(request: HttpRequest, form: SubmitForm, status: int = 200) ->
     )
 
 
+def _too_often(form: SubmitForm, limit: int) -> None:
+    form.add_error(
+        None,
+        _(
+            "提交过于频繁：同一网络或同一手机号每小时最多提交 %(n)d 件诉求。请一小时后再试；"
+            "情况紧急的，请直接到乡镇信访接待室或所在村委会反映。"
+        )
+        % {"n": limit},
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def submit(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _render_submit(request, SubmitForm())
+    limit = settings.MINQING_PUBLIC_SUBMIT_PER_HOUR
+    # Every post from a network counts, refused or not, and before its files are read: checking uploads is
+    # the expensive part, so a flood of bad files must run into the limit as surely as good submissions do.
+    if not ratelimit.hit("public-submit-ip", _ip(request), limit, HOUR):
+        form = SubmitForm(request.POST)  # the files are not even read
+        form.is_valid()
+        _too_often(form, limit)
+        return _render_submit(request, form, status=429)
     if honeypot_filled(request.POST):
         form = SubmitForm(request.POST)  # the files of a bot are not even read
         form.is_valid()
@@ -86,20 +105,9 @@ def submit(request: HttpRequest) -> HttpResponse:
     form = SubmitForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render_submit(request, form)
-    limit = settings.MINQING_PUBLIC_SUBMIT_PER_HOUR
     phone = phone_key(form.cleaned_data["submitter_phone"])
-    allowed = ratelimit.hit("public-submit-ip", _ip(request), limit, HOUR)
-    if allowed and phone:
-        allowed = ratelimit.hit("public-submit-phone", phone, limit, HOUR)
-    if not allowed:
-        form.add_error(
-            None,
-            _(
-                "提交过于频繁：同一网络或同一手机号每小时最多提交 %(n)d 件诉求。请一小时后再试；"
-                "情况紧急的，请直接到乡镇信访接待室或所在村委会反映。"
-            )
-            % {"n": limit},
-        )
+    if phone and not ratelimit.hit("public-submit-phone", phone, limit, HOUR):
+        _too_often(form, limit)
         return _render_submit(request, form, status=429)
     try:
         p = services.petition_register(actor=None, data=form.intake(), ip=client_ip(request))

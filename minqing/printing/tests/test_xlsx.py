@@ -5,7 +5,9 @@ import datetime
 import io
 
 import openpyxl
+import pytest
 
+from minqing.core.tests.zips import workbook_bomb
 from minqing.printing import xlsx
 
 COLUMNS = (
@@ -69,3 +71,13 @@ def test_a_sheet_from_columns_has_their_headers_widths_and_formats():
     assert sheet.freeze_panes == "B2"
     widths = {key: round(d.width) for key, d in sheet.column_dimensions.items()}
     assert widths["A"] == 21 and widths["E"] == 9
+
+
+def test_opening_a_zip_bomb_is_refused_before_calamine_unpacks_it():
+    workbook = io.BytesIO()
+    book = openpyxl.Workbook()
+    book.active.append(["户编号"])
+    book.save(workbook)
+    bomb = workbook_bomb(workbook.getvalue(), 1500)
+    with pytest.raises(xlsx.WorkbookError, match="解压后有 1500 MB"):
+        xlsx.open_workbook(bomb, "户.xlsx")
