@@ -33,3 +33,25 @@ class CleanCharField(forms.CharField):
         if self.strip:
             text = text.strip()
         return text or self.empty_value
+
+
+def version_field() -> forms.IntegerField:
+    """The version an edit form was built from, posted back so the service can refuse a stale save
+    (minqing.core.versioning)."""
+    return forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+
+class RevealableInput(forms.TextInput):
+    """A personal identifier shown masked. Where the user may see it in full, a button fetches the full value
+    from `reveal_url` (an audited reveal) and puts it in the field; nothing unmasked is in the page before."""
+
+    template_name = "core/widgets/revealable_input.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None, reveal_url: str = "") -> None:
+        super().__init__(attrs)
+        self.reveal_url = reveal_url
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["reveal_url"] = self.reveal_url
+        return context

@@ -39,3 +39,13 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.to}: {self.subject or self.body[:30]}"
+
+
+class Versioned(models.Model):
+    """A record people edit on forms. `version` grows with every save, so a form built from an older version can
+    be refused instead of silently writing back values someone else has changed since (minqing.core.versioning)."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True

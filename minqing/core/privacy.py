@@ -1,5 +1,7 @@
 """Masking of personal identifiers shown in lists and pages (个人信息保护)."""
 
+from collections.abc import Callable
+
 
 def mask_id_number(value: str | None) -> str:
     """3201**********1234: the first four and last four characters stay visible."""
@@ -19,3 +21,12 @@ def mask_phone(value: str | None) -> str:
     if len(value) <= 4:
         return "*" * len(value)
     return "*" * (len(value) - 4) + value[-4:]
+
+
+def keep_if_masked(posted: str | None, stored: str | None, mask: Callable[[str | None], str]) -> str:
+    """A form shows a stored identifier masked; posted back unchanged, the mask means "keep the stored value".
+    Anything else typed in its place is the new value."""
+    posted = (posted or "").strip()
+    if stored and posted and posted == mask(stored):
+        return stored
+    return posted

@@ -4,15 +4,18 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from minqing.core.forms import StyledForm
+from minqing.core.forms import RevealableInput, StyledForm, version_field
+from minqing.core.privacy import mask_id_number, mask_phone
 from minqing.regions.models import Region
 
 from .models import (
     DifficultyTag,
     FeudStatus,
     Gender,
+    HouseholdRelation,
     Housing,
     Living,
     Relation,
@@ -35,7 +38,7 @@ def _tags(scope: str) -> forms.ModelMultipleChoiceField:
 
 class PersonForm(StyledForm):
     name = forms.CharField(label=_("姓名"), max_length=50)
-    id_number = forms.CharField(label=_("身份证号"), max_length=30, required=False)
+    id_number = forms.CharField(label=_("身份证号"), max_length=30, required=False, widget=RevealableInput)
     gender = forms.ChoiceField(
         label=_("性别"), choices=[("", _("按身份证号")), *Gender.choices], required=False
     )
@@ -43,11 +46,21 @@ class PersonForm(StyledForm):
         label=_("出生日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     ethnicity = forms.CharField(label=_("民族"), max_length=20, initial="汉族", required=False)
-    phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=30, required=False, widget=RevealableInput)
     relation = forms.ChoiceField(label=_("与户主关系"), choices=Relation.choices, initial=Relation.OTHER)
     living = forms.ChoiceField(label=_("居住状态"), choices=Living.choices, initial=Living.HOME)
     tags = _tags(TagScope.PERSON)
     notes = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = version_field()
+
+    def __init__(self, *args: Any, reveal_for: Resident | None = None, **kwargs: Any) -> None:
+        """`reveal_for`: the resident being edited, when the user may reveal their full ID number and phone."""
+        super().__init__(*args, **kwargs)
+        if reveal_for is not None:
+            for name in ("id_number", "phone"):
+                widget = self.fields[name].widget
+                assert isinstance(widget, RevealableInput)
+                widget.reveal_url = reverse("households:reveal", args=[reveal_for.pk, name])
 
     def person(self) -> PersonData:
         d = self.cleaned_data
@@ -66,17 +79,21 @@ class PersonForm(StyledForm):
 
     @classmethod
     def initial_for(cls, resident: Resident) -> dict[str, Any]:
+        """The form's values for a registered resident. The ID number and phone are masked: the page source
+        must not hand them out; the full values are an audited reveal (services.resident_update keeps a mask
+        posted back unchanged as the stored value)."""
         return {
             "name": resident.name,
-            "id_number": resident.id_number or "",
+            "id_number": mask_id_number(resident.id_number),
             "gender": resident.gender,
             "birth_date": resident.birth_date,
             "ethnicity": resident.ethnicity,
-            "phone": resident.phone,
+            "phone": mask_phone(resident.phone),
             "relation": resident.relation,
             "living": resident.living,
             "tags": list(resident.tags.all()),
             "notes": resident.notes,
+            "version": resident.version,
         }
 
 
@@ -98,7 +115,7 @@ class HouseholdFieldsForm(StyledForm):
     )
     tags = _tags(TagScope.HOUSEHOLD)
     notes = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = version_field()
 
     def __init__(self, *args: Any, regions: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -166,6 +183,16 @@ class RelationUpdateForm(StyledForm):
     status = forms.ChoiceField(label=_("状态"), choices=FeudStatus.choices)
     severity = forms.TypedChoiceField(label=_("严重程度"), choices=Severity.choices, coerce=int)
     notes = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = version_field()
+
+    @classmethod
+    def initial_for(cls, relation: HouseholdRelation) -> dict[str, Any]:
+        return {
+            "status": relation.status,
+            "severity": relation.severity,
+            "notes": relation.notes,
+            "version": relation.version,
+        }
 
 
 class ImportUploadForm(StyledForm):

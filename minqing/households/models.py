@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from minqing.core.models import TimeStampedModel
+from minqing.core.models import TimeStampedModel, Versioned
 from minqing.core.privacy import mask_id_number, mask_phone
 from minqing.regions.models import Region
 
@@ -49,7 +49,7 @@ class HouseholdStatus(models.TextChoices):
     CLOSED = "closed", _("已注销")
 
 
-class Household(TimeStampedModel):
+class Household(TimeStampedModel, Versioned):
     """户: the unit cadres know — who lives there, what land it farms, what difficulties it has."""
 
     code = models.CharField(_("户编号"), max_length=32, unique=True)
@@ -82,7 +82,6 @@ class Household(TimeStampedModel):
         related_name="splits",
         verbose_name=_("分户自"),
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["code"]
@@ -123,7 +122,7 @@ class Living(models.TextChoices):
     AWAY_OTHER = "away_other", _("其他外出")
 
 
-class Resident(TimeStampedModel):
+class Resident(TimeStampedModel, Versioned):
     """A person registered in a household. `household` is where they belong now; Membership keeps the past."""
 
     household = models.ForeignKey(
@@ -231,7 +230,7 @@ class FeudStatus(models.TextChoices):
     RESOLVED = "resolved", _("已化解")
 
 
-class HouseholdRelation(TimeStampedModel):
+class HouseholdRelation(TimeStampedModel, Versioned):
     """A tie between two households. For 过结 it says what about, since when, how bad, and where it stands."""
 
     kind = models.CharField(_("关系"), max_length=10, choices=RelationKind.choices)

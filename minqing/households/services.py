@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 from minqing.accounts.models import User
 from minqing.audit.models import Action
 from minqing.audit.services import audit_record, snapshot
-from minqing.core.errors import ConflictError, ServiceError, ValidationError
+from minqing.core.errors import ServiceError, ValidationError
+from minqing.core.privacy import keep_if_masked, mask_id_number, mask_phone
+from minqing.core.versioning import bump, lock_current
 from minqing.regions.models import Level, Region, prefix_q
 from minqing.regions.scoping import Perm, has_perm, regions_with, require, scope
 
@@ -219,9 +221,7 @@ def household_update(*, actor: User, household: Household, version: int, **chang
     `version` is the version the user saw; if someone saved in between, ConflictError and nothing changes.
     """
     require(actor, Perm.EDIT_HOUSEHOLDS, household.region_path)
-    locked = Household.objects.select_for_update().get(pk=household.pk)
-    if locked.version != version:
-        raise ConflictError(_("该户信息已被他人修改，请刷新页面后重新编辑。"))
+    locked = lock_current(Household, household.pk, version, _("该户信息已被他人修改，请刷新页面后重新编辑。"))
     before = _household_snapshot(locked)
     tags = changes.pop("tags", None)
     region = changes.pop("region", None)
@@ -235,7 +235,7 @@ def household_update(*, actor: User, household: Household, version: int, **chang
         locked.region = region
         locked.region_path = region.path
         Resident.objects.filter(household=locked).update(region_path=region.path)
-    locked.version += 1
+    bump(locked)
     locked.save()
     if tags is not None:
         locked.tags.set(tags)
@@ -267,9 +267,18 @@ def resident_add(
 
 
 @transaction.atomic
-def resident_update(*, actor: User, resident: Resident, person: PersonData) -> Resident:
-    """Correct a resident's data. Needs EDIT_HOUSEHOLDS over the resident's household."""
+def resident_update(*, actor: User, resident: Resident, version: int | None, person: PersonData) -> Resident:
+    """Correct a resident's data. Needs EDIT_HOUSEHOLDS over the resident's household.
+
+    `version` is the version the form was built from: if someone saved in between, ConflictError and nothing
+    changes. The form shows the ID number and phone masked; a mask posted back unchanged keeps the stored value.
+    """
     require(actor, Perm.EDIT_HOUSEHOLDS, resident.region_path)
+    resident = lock_current(
+        Resident, resident.pk, version, _("该成员信息已被他人修改，请刷新页面后重新编辑。")
+    )
+    person.id_number = keep_if_masked(person.id_number, resident.id_number, mask_id_number)
+    person.phone = keep_if_masked(person.phone, resident.phone, mask_phone)
     before = _resident_snapshot(resident)
     cleaned = clean_person(person, exclude_resident_id=resident.pk)
     if resident.relation == Relation.HEAD:
@@ -279,6 +288,7 @@ def resident_update(*, actor: User, resident: Resident, person: PersonData) -> R
     for name, value in cleaned.items():
         setattr(resident, name, value)
     index_resident(resident)
+    bump(resident)
     resident.save()
     resident.tags.set(person.tags)
     if resident.household and resident.household.head_id == resident.pk:
@@ -338,6 +348,7 @@ def resident_move(
     resident.household = to_household
     resident.relation = relation
     index_resident(resident)
+    bump(resident)
     resident.save()
     Membership.objects.create(
         resident=resident,
@@ -388,9 +399,12 @@ def household_change_head(*, actor: User, household: Household, new_head: Reside
         raise ServiceError(_("新户主必须是本户在世成员。"))
     before = _household_snapshot(household)
     if household.head_id and household.head_id != new_head.pk:
-        Resident.objects.filter(pk=household.head_id).update(relation=Relation.OTHER)
+        Resident.objects.filter(pk=household.head_id).update(
+            relation=Relation.OTHER, version=F("version") + 1, updated_at=timezone.now()
+        )
     new_head.relation = Relation.HEAD
-    new_head.save(update_fields=["relation", "updated_at"])
+    bump(new_head)
+    new_head.save(update_fields=["relation", "version", "updated_at"])
     household.head = new_head
     household.head_name = new_head.name
     household.version += 1
@@ -421,6 +435,7 @@ def resident_record_death(*, actor: User, resident: Resident, on: datetime.date)
     resident.is_deceased = True
     resident.death_date = on
     resident.living = Living.HOME
+    bump(resident)
     resident.save()
     _close_membership(resident, on, MoveReason.DEATH)
     audit_record(
@@ -477,7 +492,8 @@ def household_split(
         _close_membership(member, on, MoveReason.SPLIT)
         member.household = new
         member.relation = Relation.HEAD if member.pk == new_head.pk else Relation.OTHER
-        member.save(update_fields=["household", "relation", "updated_at"])
+        bump(member)
+        member.save(update_fields=["household", "relation", "version", "updated_at"])
         Membership.objects.create(
             resident=member,
             household=new,
@@ -554,15 +570,27 @@ def relation_record(
 
 @transaction.atomic
 def relation_update(
-    *, actor: User, relation: HouseholdRelation, status: str, severity: int | None, notes: str
+    *,
+    actor: User,
+    relation: HouseholdRelation,
+    version: int | None,
+    status: str,
+    severity: int | None,
+    notes: str,
 ) -> HouseholdRelation:
-    """Change where a feud stands (e.g. 已化解). Needs RECORD_RELATIONS over either household."""
+    """Change where a feud stands (e.g. 已化解). Needs RECORD_RELATIONS over either household.
+
+    `version` is the version the form was built from: if someone saved in between, ConflictError."""
     if not has_perm(actor, Perm.RECORD_RELATIONS, relation.household_b.region_path):
         require(actor, Perm.RECORD_RELATIONS, relation.household_a.region_path)
+    relation = lock_current(
+        HouseholdRelation, relation.pk, version, _("该户间关系已被他人修改，请刷新页面后重新编辑。")
+    )
     before = snapshot(relation)
     relation.status = status
     relation.severity = severity
     relation.notes = notes
+    bump(relation)
     relation.save()
     audit_record(
         actor=actor,

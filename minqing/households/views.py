@@ -1,5 +1,7 @@
 """Household registry pages: parse, call a service or selector, render."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -27,6 +29,8 @@ from .forms import (
     SplitForm,
 )
 from .models import DifficultyTag, HouseholdStatus, Relation
+
+FIELD_NAME = re.compile(r"[a-z][a-z0-9_-]{0,40}")
 
 
 def _filters(request: AuthedRequest) -> dict[str, str | bool]:
@@ -187,12 +191,20 @@ def member_add(request: AuthedRequest, pk: int) -> HttpResponse:
 def member_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     r = selectors.resident_get(actor=request.user, pk=pk)
     require(request.user, Perm.EDIT_HOUSEHOLDS, r.region_path)
-    form = PersonForm(request.POST or None, initial=PersonForm.initial_for(r), prefix="p")
+    can_reveal = has_perm(request.user, Perm.REVEAL_IDENTITY, r.region_path)
+    form = PersonForm(
+        request.POST or None,
+        initial=PersonForm.initial_for(r),
+        prefix="p",
+        reveal_for=r if can_reveal else None,
+    )
     if r.relation == Relation.HEAD:
         form.fields["relation"].disabled = True
     if request.method == "POST" and form.is_valid():
         try:
-            services.resident_update(actor=request.user, resident=r, person=form.person())
+            services.resident_update(
+                actor=request.user, resident=r, version=form.cleaned_data["version"], person=form.person()
+            )
         except (ValidationError, ServiceError) as exc:
             apply_errors(form, exc)
         else:
@@ -323,16 +335,23 @@ def relation_add(request: AuthedRequest, pk: int) -> HttpResponse:
 def relation_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     rel, h = selectors.relation_get(actor=request.user, pk=pk)
     require(request.user, Perm.RECORD_RELATIONS, h.region_path)
-    form = RelationUpdateForm(
-        request.POST or None, initial={"status": rel.status, "severity": rel.severity, "notes": rel.notes}
-    )
+    form = RelationUpdateForm(request.POST or None, initial=RelationUpdateForm.initial_for(rel))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        services.relation_update(
-            actor=request.user, relation=rel, status=d["status"], severity=d["severity"], notes=d["notes"]
-        )
-        messages.success(request, _("已更新。"))
-        return redirect("households:detail", pk=h.pk)
+        try:
+            services.relation_update(
+                actor=request.user,
+                relation=rel,
+                version=d["version"],
+                status=d["status"],
+                severity=d["severity"],
+                notes=d["notes"],
+            )
+        except (ValidationError, ServiceError) as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("已更新。"))
+            return redirect("households:detail", pk=h.pk)
     return render(request, "households/form_simple.html", {"form": form, "h": h, "title": _("更新过结状态")})
 
 
@@ -343,4 +362,8 @@ def reveal(request: AuthedRequest, pk: int, what: str) -> HttpResponse:
     if what not in ("id_number", "phone"):
         raise Http404
     value = services.resident_reveal(actor=request.user, resident=r, what=what, ip=client_ip(request))
+    into = request.POST.get("into", "")
+    if FIELD_NAME.fullmatch(into):
+        # Asked for by an edit form: the full value goes into the field in place of the mask.
+        return render(request, "households/_revealed_input.html", {"value": value, "name": into})
     return render(request, "households/_revealed.html", {"value": value})

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from minqing.core.models import TimeStampedModel
+from minqing.core.models import TimeStampedModel, Versioned
 from minqing.households.models import Household, HouseholdRelation, Resident
 from minqing.regions.models import Region
 
@@ -153,7 +153,7 @@ class CampaignVillage(TimeStampedModel):
         return f"{self.campaign_id}/{self.village_id} {self.outcome}"
 
 
-class Dispute(TimeStampedModel):
+class Dispute(TimeStampedModel, Versioned):
     """矛盾纠纷: what it is about, who is in it, how likely it is to escalate, and who keeps it calm and settles it."""
 
     code = models.CharField(_("编号"), max_length=20, unique=True)
@@ -212,7 +212,6 @@ class Dispute(TimeStampedModel):
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["-found_on", "-id"]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from minqing.accounts.models import Department
-from minqing.core.models import TimeStampedModel
+from minqing.core.models import TimeStampedModel, Versioned
 from minqing.core.privacy import mask_phone
 from minqing.regions.models import Level as RegionLevel
 from minqing.regions.models import Region
@@ -154,7 +154,7 @@ class Category(models.Model):
         return self.name
 
 
-class Petition(TimeStampedModel):
+class Petition(TimeStampedModel, Versioned):
     """One request from the masses (诉求/信访件)."""
 
     tracking_code = models.CharField(_("查询码"), max_length=12, unique=True)
@@ -293,7 +293,6 @@ class Petition(TimeStampedModel):
 
     # Where it came from when not typed in by staff: an Open311 client's key name.
     source_client = models.CharField(_("接口来源"), max_length=50, blank=True)
-    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["-registered_on", "-id"]

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -135,6 +136,7 @@ _R_INSERT = (
     "living",
     "is_deceased",
     "notes",
+    "version",
     "created_at",
     "updated_at",
 )
@@ -403,6 +405,7 @@ class _Writer:
             m.living,
             False,
             m.notes,
+            1,
             db.now,
             db.now,
         )
@@ -438,6 +441,8 @@ class _Writer:
                 resident.household = Household(id=db.pk, region_path=path)
                 index_resident(resident)
                 resident.updated_at = now
+                # An edit form opened before the import must not write the old values back over it.
+                resident.version = F("version") + 1
                 changed_residents.append(resident)
                 resident_fields.update(k for k in changes if k != "tags")
                 if "tags" in changes:
@@ -479,7 +484,8 @@ class _Writer:
         self.memberships.many(memberships, adapted=True)
         if changed_residents:
             fields = sorted(
-                resident_fields | {"name_initials", "id_rev", "phone_rev", "region_path", "updated_at"}
+                resident_fields
+                | {"name_initials", "id_rev", "phone_rev", "region_path", "updated_at", "version"}
             )
             Resident.objects.bulk_update(changed_residents, fields, batch_size=500)
         through = Resident.tags.through

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from minqing.accounts.models import User
 from minqing.audit.models import Action
 from minqing.audit.services import audit_record, snapshot
-from minqing.core.errors import ConflictError
+from minqing.core.versioning import bump, lock_current
 
 from ..models import (
     GRAVE_FLAGS,
@@ -98,14 +98,11 @@ def _snap(obj: Any) -> dict[str, Any]:
 
 
 def _lock(d: Dispute, version: int | None = None) -> Dispute:
-    locked = Dispute.objects.select_for_update().get(pk=d.pk)
-    if version is not None and locked.version != version:
-        raise ConflictError(_("该矛盾纠纷已被他人修改，请刷新后重试。"))
-    return locked
+    return lock_current(Dispute, d.pk, version, _("该矛盾纠纷已被他人修改，请刷新后重试。"))
 
 
 def _save(d: Dispute) -> None:
-    d.version += 1
+    bump(d)
     d.save()
 
 

@@ -218,6 +218,7 @@ def _settle_feuds(actor: User, d: Dispute, status: str) -> None:
             relation_update(
                 actor=actor,
                 relation=rel,
+                version=rel.version,
                 status=status,
                 severity=rel.severity,
                 notes=(rel.notes + "\n" if rel.notes else "")

@@ -3,10 +3,13 @@
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from minqing.accounts.models import Department, User
-from minqing.core.forms import CleanCharField, StyledForm
+from minqing.core.forms import CleanCharField, RevealableInput, StyledForm
+from minqing.core.privacy import mask_phone
+from minqing.households.models import Household, Resident
 from minqing.regions.models import Level, Region
 
 from ..models import Category, Channel, HandlingLevel, Satisfaction, Urgency
@@ -38,7 +41,9 @@ class IntakeForm(StyledForm):
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
     is_anonymous = forms.BooleanField(label=_("匿名反映"), required=False)
     submitter_name = CleanCharField(label=_("诉求人姓名"), max_length=100, required=False)
-    submitter_phone = CleanCharField(label=_("联系电话"), max_length=30, required=False)
+    submitter_phone = CleanCharField(
+        label=_("联系电话"), max_length=30, required=False, widget=RevealableInput
+    )
     household_code = CleanCharField(
         label=_("关联户编号"),
         max_length=32,
@@ -68,8 +73,13 @@ class IntakeForm(StyledForm):
         ),
     )
 
-    def __init__(self, *args: Any, regions: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, regions: Any, reveal_for: Resident | None = None, **kwargs: Any) -> None:
+        """`reveal_for`: the household head whose phone is offered, when the user may reveal it in full."""
         super().__init__(*args, **kwargs)
+        if reveal_for is not None:
+            widget = self.fields["submitter_phone"].widget
+            assert isinstance(widget, RevealableInput)
+            widget.reveal_url = reverse("households:reveal", args=[reveal_for.pk, "phone"])
         region_field = self.fields["region"]
         assert isinstance(region_field, forms.ModelChoiceField)
         region_field.queryset = regions
@@ -80,6 +90,18 @@ class IntakeForm(StyledForm):
         )
         self.fields["category"] = _category_field()
         self.fields["category"].widget.attrs["class"] = "form-select"
+
+    @staticmethod
+    def initial_for_household(household: Household) -> dict[str, Any]:
+        """A request from a registered household: its village, head and head's phone, masked (the full number is
+        an audited reveal; services.petition_register reads the mask sent back as the head's phone)."""
+        region = household.region
+        return {
+            "household_code": household.code,
+            "region": region if region.level == Level.VILLAGE else region.parent,
+            "submitter_name": household.head_name,
+            "submitter_phone": mask_phone(household.head.phone) if household.head else "",
+        }
 
 
 class NoteForm(StyledForm):

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from minqing.accounts.models import User
 from minqing.audit.models import Action
 from minqing.audit.services import audit_record, snapshot
-from minqing.core.errors import ConflictError, ServiceError, ValidationError
+from minqing.core.errors import ServiceError, ValidationError
 from minqing.core.notify import notify
+from minqing.core.versioning import bump, lock_current
 from minqing.households.identity import normalize_phone
 from minqing.regions.models import PATH_DIGITS, Region
 from minqing.regions.models import Level as RegionLevel
@@ -127,10 +128,7 @@ def _audit(
 
 
 def _lock(p: Petition, version: int | None) -> Petition:
-    locked = Petition.objects.select_for_update().get(pk=p.pk)
-    if version is not None and locked.version != version:
-        raise ConflictError(_("该诉求已被他人处理过，请刷新页面查看最新情况后再操作。"))
-    return locked
+    return lock_current(Petition, p.pk, version, _("该诉求已被他人处理过，请刷新页面查看最新情况后再操作。"))
 
 
 def _require_act(actor: User, p: Petition) -> None:
@@ -156,7 +154,7 @@ def _require_status(p: Petition, *allowed: str) -> None:
 
 
 def _save(p: Petition) -> None:
-    p.version += 1
+    bump(p)
     p.save()
 
 

@@ -15,6 +15,7 @@ from minqing.accounts.models import User
 from minqing.audit.models import Action
 from minqing.audit.services import audit_record, snapshot
 from minqing.core.errors import ServiceError, ValidationError
+from minqing.core.privacy import keep_if_masked, mask_phone
 from minqing.core.ttl import ttl_cache
 from minqing.core.uploads import CheckedFile
 from minqing.households.models import Household, Resident
@@ -135,6 +136,10 @@ def _clean_intake(data: Intake, *, public: bool) -> dict[str, list[str]]:
         data.submitter_name = ""
         data.resident = None
     phone = (data.submitter_phone or "").strip()
+    head = data.household.head if data.household is not None else None
+    if head is not None:
+        # The office form offers the household head's phone masked; sent back as it was, it means that phone.
+        phone = keep_if_masked(phone, head.phone, mask_phone)
     if phone:
         normalized = _phone(phone)
         if not normalized:

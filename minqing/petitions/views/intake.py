@@ -19,7 +19,7 @@ from minqing.core.views_util import apply_errors, client_ip
 from minqing.households.models import Household
 from minqing.households.selectors import household_get_by_code
 from minqing.regions.models import Level, Region
-from minqing.regions.scoping import Perm, require, scope
+from minqing.regions.scoping import Perm, has_perm, require, scope
 
 from .. import extensions, selectors, services
 from ..forms.staff import IntakeForm
@@ -48,14 +48,12 @@ def petition_intake(request: AuthedRequest) -> HttpResponse:
     if code := request.GET.get("household"):
         household = household_get_by_code(actor=request.user, code=code[:32])
         if household is not None:
-            village = household.region if household.region.level == Level.VILLAGE else household.region.parent
-            initial.update(
-                household_code=household.code,
-                region=village,
-                submitter_name=household.head_name,
-                submitter_phone=household.head.phone if household.head else "",
-            )
-    form = IntakeForm(request.POST or None, request.FILES or None, regions=regions, initial=initial)
+            initial.update(IntakeForm.initial_for_household(household))
+    head = household.head if household is not None else None
+    reveal_for = head if head and has_perm(request.user, Perm.REVEAL_IDENTITY, head.region_path) else None
+    form = IntakeForm(
+        request.POST or None, request.FILES or None, regions=regions, initial=initial, reveal_for=reveal_for
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
