@@ -179,6 +179,11 @@ class Petition(TimeStampedModel, Versioned):
     submitter_name = models.CharField(_("诉求人"), max_length=50, blank=True)
     submitter_phone = models.CharField(_("联系电话"), max_length=20, blank=True, db_index=True)
     submitter_email = models.EmailField(_("电子邮箱"), blank=True)
+    # The person's own choice, off unless they make it: public reads (Open311 without a key) may then show the
+    # description and the place. Never the name, phone or e-mail.
+    publish = models.BooleanField(
+        _("同意公开"), default=False, help_text=_("诉求人同意公开诉求内容和地点（不含姓名、电话）")
+    )
     resident = models.ForeignKey(
         "households.Resident",
         on_delete=models.SET_NULL,

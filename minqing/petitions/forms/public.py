@@ -172,6 +172,13 @@ class SubmitForm(StyledForm):
         required=False,
         widget=forms.TextInput(attrs={"maxlength": 200, "placeholder": gettext_lazy("如：村东头桥边")}),
     )
+    publish = forms.BooleanField(
+        label=gettext_lazy("同意公开诉求内容和地点"),
+        required=False,
+        help_text=gettext_lazy(
+            "勾选后，公开查询（如随手拍、12345 平台）可看到内容和地点；姓名、电话始终不公开。不勾选则只公开分类、状态和日期。"
+        ),
+    )
     attachments = MultipleFileField(
         label=gettext_lazy("照片或材料（选填）"),
         help_text=gettext_lazy(
@@ -227,6 +234,7 @@ class SubmitForm(StyledForm):
             is_anonymous=d["is_anonymous"],
             address=d["address"],
             attachments=d["attachments"],
+            publish=d["publish"],
         )
 
 

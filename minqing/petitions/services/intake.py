@@ -85,6 +85,7 @@ class Intake:
     registered_on: datetime.date | None = None  # a letter's date of receipt, when typed in later
     attachments: list[CheckedFile] = field(default_factory=list)
     source_client: str = ""
+    publish: bool = False  # the person agrees that public reads show the description and the place
 
 
 @ttl_cache(30)
@@ -301,6 +302,7 @@ def petition_register(*, actor: User | None, data: Intake, ip: str | None = None
         registered_on=registered_on,
         accept_due=accept.due,
         source_client=data.source_client[:50],
+        publish=data.publish,
     )
     earlier = _earlier_same_matter(
         p, since=registered_on - datetime.timedelta(days=rules[DeadlineKind.REPEAT_WINDOW][0])

@@ -93,6 +93,14 @@ def test_named_submission_with_a_png_and_a_pdf_redirects_to_the_done_page_with_t
     assert client.get(reverse("public:track_detail", args=[p.pk])).status_code == 200
 
 
+def test_publishing_is_off_unless_the_resident_ticks_it(client, tree):
+    body = client.get(SUBMIT).content.decode()
+    assert 'name="publish"' in body and "checked" not in body.split('name="publish"')[1].split(">")[0]
+    assert post(client, form_data(tree.zhangzhuang)).status_code == 302
+    assert post(client, form_data(tree.leiji, publish="on"), ip="10.0.0.2").status_code == 302
+    assert dict(Petition.objects.values_list("region__name", "publish")) == {"张庄村": False, "雷集村": True}
+
+
 def test_anonymous_submission_at_the_township_keeps_no_name(client, tree):
     data = form_data(
         tree.township,
