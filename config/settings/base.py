@@ -206,6 +206,11 @@ MINQING_ARCHIVE_MAX_ENTRIES = int(os.environ.get("MINQING_ARCHIVE_MAX_ENTRIES", 
 # Public submissions per client IP and per phone number, per hour.
 MINQING_PUBLIC_SUBMIT_PER_HOUR = int(os.environ.get("MINQING_PUBLIC_SUBMIT_PER_HOUR", "10"))
 MINQING_PUBLIC_TRACK_PER_HOUR = int(os.environ.get("MINQING_PUBLIC_TRACK_PER_HOUR", "30"))
+# Open311 reads without an api_key (requests, a request, a token), per client IP and minute. The discovery
+# document names whom to ask for a key and whom to contact (empty: a default text).
+MINQING_OPEN311_PUBLIC_READS_PER_MINUTE = int(os.environ.get("MINQING_OPEN311_PUBLIC_READS_PER_MINUTE", "60"))
+MINQING_OPEN311_CONTACT = os.environ.get("MINQING_OPEN311_CONTACT", "")
+MINQING_OPEN311_KEY_SERVICE = os.environ.get("MINQING_OPEN311_KEY_SERVICE", "")
 # How many days late a cadre may write up a visit in the field diary.
 MINQING_VISIT_BACKDATE_DAYS = int(os.environ.get("MINQING_VISIT_BACKDATE_DAYS", "60"))
 

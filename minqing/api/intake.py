@@ -50,6 +50,7 @@ class Open311Post:
     phone: str = ""
     description: str = ""
     media_url: str = ""
+    publish: str = ""  # attribute[publish]: the person agrees that public reads show description and place
 
 
 @dataclass
@@ -120,8 +121,15 @@ def _cleaned(data: Open311Post) -> Open311Post:
     )
 
 
-def parse_post(key: ApiKey, data: Open311Post) -> tuple[Category, Intake, dict[str, str]]:
-    """Check the client's fields and turn them into an Intake; ValidationError lists every problem."""
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off", "")
+
+
+def parse_post(
+    key: ApiKey, data: Open311Post, *, within: Region | None = None
+) -> tuple[Category, Intake, dict[str, str]]:
+    """Check the client's fields and turn them into an Intake; ValidationError lists every problem. The request
+    lands within `within` (default the key's region): the part of it the call named as its jurisdiction."""
     errors: dict[str, list[str]] = {}
     data = _cleaned(data)
 
@@ -171,8 +179,15 @@ def parse_post(key: ApiKey, data: Open311Post) -> tuple[Category, Intake, dict[s
     name = (data.last_name.strip() + data.first_name.strip())[:60]
     if len(name) > 50:
         err("first_name", _("姓名过长。"))
+    publish = data.publish.strip().lower()
+    if publish not in _TRUE + _FALSE:
+        err("attribute[publish]", _("attribute[publish] 只能是 true 或 false。"))
     region = selectors.open311_region(
-        key, village=data.village.strip(), address_id=data.address_id.strip(), address=address, errors=errors
+        within=within or key.region,
+        village=data.village.strip(),
+        address_id=data.address_id.strip(),
+        address=address,
+        errors=errors,
     )
     if errors:
         raise ValidationError(errors)
@@ -194,6 +209,7 @@ def parse_post(key: ApiKey, data: Open311Post) -> tuple[Category, Intake, dict[s
         lat=lat,
         long=long,
         source_client=key.name,
+        publish=publish in _TRUE,
     )
     extra = {
         "device_id": data.device_id.strip(),
@@ -218,6 +234,7 @@ def submission_payload(intake: Intake, ip: str | None) -> dict[str, Any]:
         "lat": str(intake.lat) if intake.lat is not None else None,
         "long": str(intake.long) if intake.long is not None else None,
         "source_client": intake.source_client,
+        "publish": intake.publish,
         "ip": ip,
     }
 
@@ -237,6 +254,7 @@ def _intake_from(payload: dict[str, Any]) -> Intake:
         lat=Decimal(payload["lat"]) if payload["lat"] is not None else None,
         long=Decimal(payload["long"]) if payload["long"] is not None else None,
         source_client=payload["source_client"],
+        publish=bool(payload.get("publish", False)),  # submissions queued before the choice existed
     )
 
 

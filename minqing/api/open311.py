@@ -1,9 +1,12 @@
 """Open311 GeoReport v2 (open311.org) under /open311/v2/: parse the client's call, call a selector or service,
 render the answer in the spec's XML or JSON.
 
-Reading requests needs an api_key: the key's region is the jurisdiction it may read, and a request shows only
-the spec's fields, never the person's name, phone or e-mail. The description of a request is shown in full only
-to the client that filed it; other requests of the jurisdiction show their title.
+Every call resolves its jurisdiction by one rule (selectors.open311_jurisdiction): the named one, else the key's
+region, else every township the deployment serves. As the spec intends, only POST needs an api_key. A read
+without one sees what may be public of a 信访 matter: service, status, dates and the agency responsible; the
+description and the place only where the person chose to publish them. A read with a key sees its own
+region's requests as before: the description in full of those it filed (or published), the title of others.
+No read ever shows the person's name, phone or e-mail.
 """
 
 import datetime
@@ -14,21 +17,24 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from xml.etree import ElementTree
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from minqing.core import ratelimit
 from minqing.core.errors import ConflictError, ServiceError, ValidationError
 from minqing.core.views_util import client_ip
 from minqing.petitions.models import EventKind, Petition
-from minqing.regions.models import Level
 from minqing.textintel.selectors import suggested_service_code
 
 from . import intake, selectors, services
 from .models import ApiKey
+from .selectors import Jurisdiction
 
 Row = dict[str, Any]
 # Elements whose children are list items, and the name of each item (the spec's XML).
@@ -38,7 +44,13 @@ _ITEM = {
     "errors": "error",
     "attributes": "attribute",
     "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "jurisdictions": "jurisdiction",
 }
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+# When this endpoint's behaviour last changed (the discovery document's changeset): keyless reads, discovery.
+CHANGESET = "2026-12-08T00:00:00+08:00"
 _TRACKING = re.compile(r"查询码\s*[A-Z0-9]{10}")
 _XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 logger = logging.getLogger(__name__)
@@ -47,10 +59,11 @@ logger = logging.getLogger(__name__)
 class Open311Error(Exception):
     """Answered as the spec's error list with this HTTP status."""
 
-    def __init__(self, status: int, *descriptions: str) -> None:
+    def __init__(self, status: int, *descriptions: str, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(*descriptions)
         self.status = status
         self.descriptions = list(descriptions)
+        self.headers = dict(headers or {})
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -96,7 +109,10 @@ def render(fmt: str, root: str, data: Sequence[Row] | Row, status: int = 200) ->
 
 def render_error(fmt: str, exc: Open311Error) -> HttpResponse:
     rows = [{"code": exc.status, "description": d} for d in exc.descriptions]
-    return render(fmt, "errors", rows, status=exc.status)
+    response = render(fmt, "errors", rows, status=exc.status)
+    for name, value in exc.headers.items():
+        response[name] = value
+    return response
 
 
 def as_open311_error(exc: Exception) -> Open311Error:
@@ -134,14 +150,14 @@ def endpoint(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[
         def inner(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
             try:
                 if request.method not in methods:
-                    raise Open311Error(405, _("不支持 %(m)s 方法。") % {"m": request.method})
+                    raise Open311Error(
+                        405,
+                        _("不支持 %(m)s 方法。") % {"m": request.method},
+                        headers={"Allow": ", ".join(methods)},
+                    )
                 return view(request, *args, fmt=fmt, **kwargs)
             except Exception as exc:  # every failure is answered in the spec's format
-                error = as_open311_error(exc)
-                response = render_error(fmt, error)
-                if error.status == 405:
-                    response["Allow"] = ", ".join(methods)
-                return response
+                return render_error(fmt, as_open311_error(exc))
 
         inner.__name__ = view.__name__
         inner.__doc__ = view.__doc__
@@ -173,23 +189,27 @@ def _key(request: HttpRequest, *, required: bool) -> ApiKey | None:
     return key
 
 
-def _check_jurisdiction(request: HttpRequest, key: ApiKey) -> None:
+def _jurisdiction(request: HttpRequest, key: ApiKey | None) -> Jurisdiction:
+    """The call's jurisdiction (selectors.open311_jurisdiction); 404 when it names one it may not use."""
     jurisdiction_id = _param(request, "jurisdiction_id")
-    if jurisdiction_id and not selectors.jurisdiction_matches(key.region, jurisdiction_id):
+    found = selectors.open311_jurisdiction(key=key, jurisdiction_id=jurisdiction_id)
+    if found is None:
         raise Open311Error(404, _("jurisdiction_id “%(j)s” 不存在。") % {"j": jurisdiction_id[:20]})
+    return found
 
 
-def _jurisdiction_without_key(request: HttpRequest) -> Any:
-    jurisdiction_id = _param(request, "jurisdiction_id")
-    if jurisdiction_id:
-        region = selectors.region_by_code(jurisdiction_id)
-        if region is None:
-            raise Open311Error(404, _("jurisdiction_id “%(j)s” 不存在。") % {"j": jurisdiction_id[:20]})
-        return region
-    region = selectors.default_jurisdiction()
-    if region is None:
-        raise Open311Error(400, _("未提供 jurisdiction_id（或 api_key）。"))
-    return region
+def _read(request: HttpRequest) -> tuple[ApiKey | None, Jurisdiction]:
+    """The key (if any) and jurisdiction of a read. Reads without a key count against the caller's address."""
+    key = _key(request, required=False)
+    if key is None:
+        limit = settings.MINQING_OPEN311_PUBLIC_READS_PER_MINUTE
+        if not ratelimit.hit("open311-read-ip", client_ip(request) or "", limit, 60):
+            raise Open311Error(
+                429,
+                _("查询过于频繁：不带 api_key 每分钟最多 %(n)d 次，请稍后再试。") % {"n": limit},
+                headers={"Retry-After": "60"},
+            )
+    return key, _jurisdiction(request, key)
 
 
 def _when(raw: str, name: str) -> datetime.datetime | None:
@@ -244,28 +264,50 @@ def _service_notice(p: Petition) -> str:
     return _("%(kind)s期限：%(due)s") % {"kind": p.get_due_kind_display(), "due": f"{p.due_date:%Y-%m-%d}"}
 
 
-def request_row(p: Petition, key: ApiKey) -> Row:
-    """One request in the spec's fields; nothing about the person."""
-    own = p.source_client == key.name
+def _township_code(p: Petition) -> str:
+    # A township's 12-digit code is its 9-digit path padded with zeros; a village request's township is that.
+    return p.region_path[:9].ljust(12, "0")
+
+
+def request_row(p: Petition, key: ApiKey | None) -> Row:
+    """One request in the spec's fields; never the person's name, phone or e-mail. Without a key only what may
+    be public: the description, the place and the notes of its handling only where the person published."""
+    coordinates = {
+        "lat": float(p.lat) if p.lat is not None else None,
+        "long": float(p.long) if p.long is not None else None,
+    }
+    if key is not None:
+        described = p.publish or p.source_client == key.name
+        description, notes, place = (p.content if described else p.title), _status_notes(p), True
+    else:
+        description, notes, place = (p.content if p.publish else ""), _public_status(p), p.publish
     return {
         "service_request_id": p.pk,
         "status": "open" if p.is_open else "closed",
-        "status_notes": _status_notes(p),
+        "status_notes": notes,
         "service_name": p.category.name,
         "service_code": p.category.code,
-        "description": p.content if own else p.title,
+        "description": description,
         "agency_responsible": p.department.name if p.department else p.get_level_display(),
         "service_notice": _service_notice(p),
         "requested_datetime": _iso(p.created_at),
         "updated_datetime": _iso(p.updated_at),
         "expected_datetime": _iso(_end_of(p.due_date)) if p.is_open else None,
-        "address": p.address,
-        "address_id": p.region.code,
+        "address": p.address if place else "",
+        "address_id": p.region.code if place else _township_code(p),
         "zipcode": "",
-        "lat": float(p.lat) if p.lat is not None else None,
-        "long": float(p.long) if p.long is not None else None,
+        "lat": coordinates["lat"] if place else None,
+        "long": coordinates["long"] if place else None,
         "media_url": "",
     }
+
+
+def _public_status(p: Petition) -> str:
+    """The step a request last reached, without its notes: a note written to the person may name them."""
+    kind = getattr(p, "public_kind", "") or ""
+    if not kind or kind == EventKind.REGISTERED:
+        return _("已登记。")
+    return _("最近一步：%(step)s。") % {"step": EventKind(kind).label}
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -273,10 +315,40 @@ def request_row(p: Petition, key: ApiKey) -> Row:
 
 
 @endpoint("GET")
+def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
+    """GET discovery.{fmt}: the spec's discovery document, and the jurisdictions a call may name."""
+    base = request.build_absolute_uri(reverse("open311:discovery", kwargs={"fmt": fmt})).rsplit("/", 1)[0]
+    data = {
+        "changeset": CHANGESET,
+        "contact": settings.MINQING_OPEN311_CONTACT or _("本系统的管理单位（乡镇信访办）"),
+        "key_service": settings.MINQING_OPEN311_KEY_SERVICE
+        or _("提交诉求需要 api_key：由系统管理员用 minqing open311_key 命令生成，只显示一次。读取不需要。"),
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": base,
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+        "jurisdictions": [
+            {
+                "jurisdiction_id": r.code,
+                "name": r.name,
+                "parent": r.parent.name if r.parent is not None else "",
+            }
+            for r in selectors.open311_jurisdictions()
+        ],
+    }
+    return render(fmt, "discovery", data)
+
+
+@endpoint("GET")
 def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
-    """GET services.{fmt}: every service (leaf category) a request can be filed under."""
-    if _param(request, "jurisdiction_id"):
-        _jurisdiction_without_key(request)
+    """GET services.{fmt}: every service (leaf category) a request can be filed under. Categories are the
+    deployment's, so service codes are unique across its townships and every jurisdiction offers them all."""
+    _jurisdiction(request, None)
     rows = [
         {
             "service_code": s.category.code,
@@ -294,20 +366,16 @@ def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @endpoint("GET")
 def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpResponse:
-    """GET services/{service_code}.{fmt}: the optional `village` attribute listing the jurisdiction's villages."""
+    """GET services/{service_code}.{fmt}: the optional `village` attribute listing the jurisdiction's villages
+    and the optional `publish` attribute, the person's choice to publish the description and the place."""
     key = _key(request, required=False)
-    if key is not None:
-        _check_jurisdiction(request, key)
-        region = key.region
-    else:
-        region = _jurisdiction_without_key(request)
+    region = _jurisdiction(request, key).region
     category = selectors.open311_service(code)
     if category is None:
         raise Open311Error(404, _("service_code “%(code)s” 不存在。") % {"code": code[:50]})
     villages = selectors.villages_of(region)
-    qualified = (
-        region.level < Level.TOWNSHIP
-    )  # above a township two villages may share a name: say which township
+    # Across townships two villages may share a name: say which township.
+    qualified = len({v.parent_id for v in villages}) > 1
     values = [
         {
             "key": v.code,
@@ -329,7 +397,19 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
                 "order": 1,
                 "description": _("所在村（社区）"),
                 "values": values,
-            }
+            },
+            {
+                "variable": True,
+                "code": "publish",
+                "datatype": "singlevaluelist",
+                "required": False,
+                "datatype_description": _(
+                    "true：诉求人同意公开诉求内容和地点，不带 api_key 的查询也能看到；默认 false，只公开分类、状态、日期和承办单位。姓名、电话任何时候都不公开。"
+                ),
+                "order": 2,
+                "description": _("同意公开诉求内容和地点"),
+                "values": [{"key": "false", "name": _("不公开")}, {"key": "true", "name": _("公开")}],
+            },
         ],
     }
     return render(fmt, "service_definition", data)
@@ -337,16 +417,16 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
 
 @endpoint("GET", "POST")
 def requests(request: HttpRequest, fmt: str) -> HttpResponse:
-    """POST requests.{fmt} files a request; GET requests.{fmt} lists the jurisdiction's requests."""
-    key = _key(request, required=True)
-    assert key is not None
-    _check_jurisdiction(request, key)
+    """POST requests.{fmt} files a request (api_key required); GET requests.{fmt} lists the jurisdiction's."""
     if request.method == "POST":
-        return _create(request, fmt, key)
-    return _list(request, fmt, key)
+        key = _key(request, required=True)
+        assert key is not None
+        return _create(request, fmt, key, _jurisdiction(request, key))
+    key, jurisdiction = _read(request)
+    return _list(request, fmt, key, jurisdiction)
 
 
-def _create(request: HttpRequest, fmt: str, key: ApiKey) -> HttpResponse:
+def _create(request: HttpRequest, fmt: str, key: ApiKey, jurisdiction: Jurisdiction) -> HttpResponse:
     form = request.POST
     service_code = form.get("service_code", "")
     if not service_code.strip() and form.get("description", "").strip():
@@ -367,8 +447,9 @@ def _create(request: HttpRequest, fmt: str, key: ApiKey) -> HttpResponse:
         phone=form.get("phone", ""),
         description=form.get("description", ""),
         media_url=form.get("media_url", ""),
+        publish=form.get("attribute[publish]", ""),
     )
-    receipt = services.open311_submit(key=key, data=data, ip=client_ip(request))
+    receipt = services.open311_submit(key=key, data=data, ip=client_ip(request), within=jurisdiction.region)
     # The spec's two answers: the request's id when it is already filed, else a token to ask for it later.
     row = {
         "service_request_id": receipt.petition.pk if receipt.petition is not None else None,
@@ -379,7 +460,7 @@ def _create(request: HttpRequest, fmt: str, key: ApiKey) -> HttpResponse:
     return render(fmt, "service_requests", [row])
 
 
-def _list(request: HttpRequest, fmt: str, key: ApiKey) -> HttpResponse:
+def _list(request: HttpRequest, fmt: str, key: ApiKey | None, jurisdiction: Jurisdiction) -> HttpResponse:
     statuses = [s.lower() for s in _csv(request.GET.get("status", ""))]
     if any(s not in ("open", "closed") for s in statuses):
         raise Open311Error(400, _("status 只能是 open 或 closed。"))
@@ -398,17 +479,16 @@ def _list(request: HttpRequest, fmt: str, key: ApiKey) -> HttpResponse:
         end=end,
         statuses=statuses,
     )
-    rows = [request_row(p, key) for p in selectors.open311_requests(key, filters, now=timezone.now())]
-    return render(fmt, "service_requests", rows)
+    found = selectors.open311_requests(jurisdiction=jurisdiction, filters=filters, now=timezone.now())
+    return render(fmt, "service_requests", [request_row(p, key) for p in found])
 
 
 @endpoint("GET")
 def request_detail(request: HttpRequest, fmt: str, rid: str) -> HttpResponse:
     """GET requests/{service_request_id}.{fmt}."""
-    key = _key(request, required=True)
-    assert key is not None
-    _check_jurisdiction(request, key)
-    p = selectors.open311_request(key, int(rid)) if rid.isdigit() and len(rid) < 18 else None
+    key, jurisdiction = _read(request)
+    found = rid.isdigit() and len(rid) < 18
+    p = selectors.open311_request(jurisdiction=jurisdiction, pk=int(rid)) if found else None
     if p is None:
         raise Open311Error(404, _("service_request_id “%(id)s” 不存在。") % {"id": rid[:20]})
     return render(fmt, "service_requests", [request_row(p, key)])
@@ -416,11 +496,16 @@ def request_detail(request: HttpRequest, fmt: str, rid: str) -> HttpResponse:
 
 @endpoint("GET")
 def token_detail(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
-    """GET tokens/{token}.{fmt}: the service_request_id a token became."""
-    key = _key(request, required=True)
-    assert key is not None
-    _check_jurisdiction(request, key)
-    submission = selectors.open311_token(key, token)
+    """GET tokens/{token}.{fmt}: the service_request_id a token became (null while it is being filed)."""
+    key, jurisdiction = _read(request)
+    submission = selectors.open311_token(jurisdiction=jurisdiction, key=key, token=token)
     if submission is None:
         raise Open311Error(404, _("token “%(t)s” 不存在。") % {"t": token[:32]})
     return render(fmt, "service_requests", [{"service_request_id": submission.petition_id, "token": token}])
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, rest: str) -> HttpResponse:
+    """Any other path under the endpoint: the spec's 404, in the format its suffix asks for (JSON otherwise)."""
+    fmt = "xml" if rest.lower().endswith(".xml") else "json"
+    return render_error(fmt, Open311Error(404, _("所请求的资源不存在。")))

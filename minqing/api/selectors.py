@@ -16,7 +16,7 @@ from minqing.accounts.models import User
 from minqing.core.ttl import ttl_cache
 from minqing.petitions.models import OPEN_STATUSES, Category, Petition, PetitionEvent, Status
 from minqing.petitions.selectors import category_list_tree
-from minqing.regions.models import Level, Region
+from minqing.regions.models import Level, Region, subtree_q
 from minqing.regions.scoping import scope_to_region
 from minqing.regions.selectors import regions_below
 
@@ -85,15 +85,44 @@ def _active_region(code: str) -> Region | None:
 
 
 def default_jurisdiction() -> Region | None:
-    """The only active township, when the installation serves exactly one."""
+    """The only active township, when the installation serves exactly one (the key command's default)."""
     townships = list(Region.objects.filter(level=Level.TOWNSHIP, is_active=True)[:2])
     return townships[0] if len(townships) == 1 else None
 
 
-def jurisdiction_matches(region: Region, jurisdiction_id: str) -> bool:
-    """A client may name the key's jurisdiction by its 12-digit code or its path."""
-    value = (jurisdiction_id or "").strip()
-    return value in (region.code, region.path)
+@dataclass(frozen=True)
+class Jurisdiction:
+    """What one Open311 call reads from or files into: a region's subtree, or with `region` None every
+    township the deployment serves (the rule for a call that names no jurisdiction and sends no key)."""
+
+    region: Region | None
+
+    @property
+    def path(self) -> str:
+        return self.region.path if self.region is not None else ""
+
+
+def open311_jurisdiction(*, key: ApiKey | None, jurisdiction_id: str) -> Jurisdiction | None:
+    """The one rule every GeoReport call applies. Without a key: the region `jurisdiction_id` names, else the
+    whole deployment. With a key: the key's region, narrowed to the named region when it lies within it (a
+    county key naming one of its townships). None when the named region is unknown or outside the key's."""
+    named: Region | None = None
+    if (jurisdiction_id or "").strip():
+        named = region_by_code(jurisdiction_id)
+        if named is None:
+            return None
+    if key is None:
+        return Jurisdiction(named)
+    if named is None or key.region.path.startswith(named.path):
+        return Jurisdiction(key.region)
+    if named.path.startswith(key.region.path):
+        return Jurisdiction(named)
+    return None
+
+
+def open311_jurisdictions() -> list[Region]:
+    """The jurisdictions the discovery document lists: every active township, in code order."""
+    return list(regions_below("", Level.TOWNSHIP).select_related("parent").order_by("code"))
 
 
 @dataclass
@@ -123,11 +152,11 @@ def open311_service(code: str) -> Category | None:
     return category
 
 
-def villages_of(region: Region) -> list[Region]:
-    """The villages (社区) a client of `region` may file under, in code order."""
-    if region.level == Level.VILLAGE:
+def villages_of(region: Region | None) -> list[Region]:
+    """The villages (社区) a client of `region` (None: the whole deployment) may file under, in code order."""
+    if region is not None and region.level == Level.VILLAGE:
         return [region] if region.is_active else []
-    return _villages_below(region.path)
+    return _villages_below(region.path if region is not None else "")
 
 
 @ttl_cache(30)
@@ -144,12 +173,12 @@ def _village_in(region: Region, code: str) -> Region | None:
 
 
 def open311_region(
-    key: ApiKey, *, village: str, address_id: str, address: str, errors: dict[str, list[str]]
+    *, within: Region, village: str, address_id: str, address: str, errors: dict[str, list[str]]
 ) -> Region | None:
-    """Where a request from `key` is: the chosen village, else the address_id village, else a village of the
-    key's region whose name appears in the address (the longest name wins), else the key's own region.
-    Problems are added to `errors`."""
-    region = key.region
+    """Where a request filed into `within` (the key's region, or the part of it the call named) is: the chosen
+    village, else the address_id village, else a village of `within` whose name appears in the address (the
+    longest name wins), else `within` itself. Problems are added to `errors`."""
+    region = within
     if village:
         found = _village_in(region, village)
         if found is None:
@@ -180,9 +209,9 @@ def open311_region(
 # Requests
 
 
-def _jurisdiction(key: ApiKey) -> QuerySet[Petition]:
-    """Requests in the key's region: the only base of every Open311 read."""
-    return scope_to_region(Petition.objects.all(), key.region.path)
+def _jurisdiction(jurisdiction: Jurisdiction) -> QuerySet[Petition]:
+    """Requests in the call's jurisdiction: the only base of every Open311 read."""
+    return scope_to_region(Petition.objects.all(), jurisdiction.path)
 
 
 def _annotated(qs: QuerySet[Petition]) -> QuerySet[Petition]:
@@ -202,10 +231,13 @@ class RequestFilters:
     statuses: list[str] = field(default_factory=list)  # open / closed
 
 
-def open311_requests(key: ApiKey, f: RequestFilters, *, now: datetime.datetime) -> list[Petition]:
+def open311_requests(
+    *, jurisdiction: Jurisdiction, filters: RequestFilters, now: datetime.datetime
+) -> list[Petition]:
     """GET requests: by ids (which overrides every other filter), else by service codes, requested time
     (default the last 90 days) and open/closed; newest first, at most 1,000."""
-    qs = _jurisdiction(key)
+    f = filters
+    qs = _jurisdiction(jurisdiction)
     if f.ids:
         qs = qs.filter(pk__in=f.ids)
     else:
@@ -219,20 +251,31 @@ def open311_requests(key: ApiKey, f: RequestFilters, *, now: datetime.datetime) 
     return list(_annotated(qs).order_by("-created_at", "-id")[:MAX_ROWS])
 
 
-def open311_request(key: ApiKey, pk: int) -> Petition | None:
-    return _annotated(_jurisdiction(key).filter(pk=pk)).first()
+def open311_request(*, jurisdiction: Jurisdiction, pk: int) -> Petition | None:
+    return _annotated(_jurisdiction(jurisdiction).filter(pk=pk)).first()
 
 
-def open311_token(key: ApiKey, token: str) -> Open311Submission | None:
-    """A token issued to a client of this jurisdiction; another region's token is unknown here."""
+def open311_token(*, jurisdiction: Jurisdiction, key: ApiKey | None, token: str) -> Open311Submission | None:
+    """A token issued for this jurisdiction; another region's token is unknown here. The token itself is the
+    secret (96 random bits), so a client without a key may follow the requests it posted by their tokens."""
     token = (token or "").strip()
     if not token or len(token) > 32:
         return None
-    # A token not yet filed belongs to the key that got it; a filed one to the jurisdiction of its request.
+    # A filed token belongs to the jurisdiction of its request. One not yet filed belongs to the key that got
+    # it, and, to a call without a key, to every jurisdiction that overlaps that key's region.
+    if key is not None:
+        pending = Q(api_key=key)
+    else:
+        pending = subtree_q(jurisdiction.path, "api_key__region__path")
+        if jurisdiction.path:
+            ancestors = [jurisdiction.path[:n] for n in range(1, len(jurisdiction.path))]
+            pending |= Q(api_key__region__path__in=ancestors)
     return (
         Open311Submission.objects.select_related("petition")
         .filter(token=token)
-        .filter(Q(petition__in=_jurisdiction(key).values("pk")) | Q(petition__isnull=True, api_key=key))
+        .filter(
+            Q(petition__in=_jurisdiction(jurisdiction).values("pk")) | (Q(petition__isnull=True) & pending)
+        )
         .first()
     )
 

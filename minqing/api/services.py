@@ -189,16 +189,19 @@ def _insert_submission(*, key: ApiKey, token: str, payload: dict[str, Any], extr
         cursor.execute(_insert_sql(connection.vendor), values)
 
 
-def open311_submit(*, key: ApiKey, data: Open311Post, ip: str | None = None) -> Open311Receipt:
+def open311_submit(
+    *, key: ApiKey, data: Open311Post, ip: str | None = None, within: Region | None = None
+) -> Open311Receipt:
     """Accept a request from an Open311 client: check everything now, file it through the task worker.
 
     Where: attribute[village] (a village code under the key's region), else address_id (the same), else a village
-    of the key's region named in address_string, else the key's own region. Raises ValidationError (each
+    of the key's region named in address_string, else the key's own region; `within` narrows the key's region
+    to the jurisdiction the call named. Raises ValidationError (each
     problem, by field) and writes nothing then. Otherwise one submission row is written; a worker drain
     (open311_drain) registers it as channel 网上 with no staff actor within seconds. With a backend that runs
     tasks at once the receipt already carries the request.
     """
-    _category, intake, extra = parse_post(key, data)
+    _category, intake, extra = parse_post(key, data, within=within)
     petition_services.intake_check(intake)
     token = secrets.token_hex(12)
     _insert_submission(key=key, token=token, payload=submission_payload(intake, ip), extra=extra)

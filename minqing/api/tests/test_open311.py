@@ -88,8 +88,9 @@ def test_service_list_xml_uses_the_spec_element_names(tree):
 def test_service_definition_lists_only_the_key_jurisdictions_villages(tree, key):
     data = Client().get(f"{BASE}/services/chengxiang-road.json", {"api_key": key.raw}).json()
     assert data["service_code"] == "chengxiang-road"
-    (village,) = data["attributes"]
-    assert village["code"] == "village"
+    village, publish = data["attributes"]
+    assert (village["code"], publish["code"]) == ("village", "publish")
+    assert [v["key"] for v in publish["values"]] == ["false", "true"] and publish["required"] is False
     assert village["datatype"] == "singlevaluelist"
     assert village["required"] is False
     assert village["variable"] is True
@@ -107,16 +108,18 @@ def test_service_definition_xml_nests_attributes_and_values(tree, key):
     assert [v.findtext("name") for v in attribute.findall("values/value")] == ["雷集村", "张庄村"]
 
 
-def test_service_definition_without_key_needs_a_jurisdiction_when_several_townships_exist(tree):
+def test_service_definition_without_key_or_jurisdiction_lists_every_townships_villages(tree):
     response = Client().get(f"{BASE}/services/chengxiang-road.json")
-    assert response.status_code == 400
-    assert errors_of(response)[0]["code"] == 400
+    assert response.status_code == 200
+    names = [v["name"] for v in response.json()["attributes"][0]["values"]]
+    assert names == ["堌阳镇堌阳村", "东坝头镇雷集村", "东坝头镇张庄村"]  # several townships: each says which
     by_id = Client().get(
         f"{BASE}/services/chengxiang-road.json", {"jurisdiction_id": tree.other_township.code}
     )
     assert [v["name"] for v in by_id.json()["attributes"][0]["values"]] == ["堌阳村"]
     unknown = Client().get(f"{BASE}/services/chengxiang-road.json", {"jurisdiction_id": "999999999999"})
     assert unknown.status_code == 404
+    assert errors_of(unknown)[0]["code"] == 404
 
 
 def test_unknown_or_parent_service_code_definition_is_404_in_the_spec_error_format(tree, key):
@@ -417,18 +420,6 @@ def test_request_xml_has_every_spec_field_in_order(tree, key):
         "long",
         "media_url",
     ]
-
-
-def test_reading_requests_needs_a_key(tree, key):
-    (receipt,) = post(key.raw).json()
-    for url in (
-        f"{BASE}/requests.json",
-        f"{BASE}/requests/{receipt['service_request_id']}.json",
-        f"{BASE}/tokens/{receipt['token']}.json",
-    ):
-        response = Client().get(url)
-        assert response.status_code == 403
-        assert errors_of(response)[0]["code"] == 403
 
 
 def test_another_jurisdictions_request_and_token_are_404_and_not_listed(tree, key, other_key, people):

@@ -1,8 +1,11 @@
-"""An Open311 client against the live server, following the GeoReport v2 spec literally: discover services,
-read a definition, POST form-encoded, follow the request by id and by token; staff then see it in their list.
+"""Open311 clients against the live server.
 
-The spec-literal client is urllib. `georeport` (PyPI, the one GeoReport v2 client that installs on Python 3.13;
-it reads but cannot POST) is used where installed to check that a third-party parser reads our XML."""
+The third-party client is `georeport` (PyPI), configured as a partner configures it: the endpoint, a
+jurisdiction (or none) and an api_key. It reads services, definitions and requests, sending jurisdiction_id
+when it has one and never the api_key, as the spec intends. Version 0.3.1 has no POST or token call; the
+subclass below adds those two in the library's own manner (api_key only when posting). The spec-literal client
+is urllib.
+"""
 
 import json
 import urllib.error
@@ -12,6 +15,9 @@ from typing import Any
 from xml.etree import ElementTree
 
 import pytest
+import requests
+import xmltodict
+from georeport import GeoReport
 
 from minqing.api.services import api_key_create
 from minqing.petitions.selectors import ListFilters, petition_list
@@ -49,7 +55,7 @@ def test_a_client_lists_services_posts_and_follows_a_request_that_staff_then_see
     definition = get_xml(f"{base}/services/chengxiang-water-power.xml?{q({'api_key': raw})}")
     villages = {
         v.findtext("name"): v.findtext("key")
-        for v in definition.iterfind("attributes/attribute/values/value")
+        for v in definition.iterfind("attributes/attribute[code='village']/values/value")
     }
     assert villages == {"张庄村": tree.zhangzhuang.code, "雷集村": tree.leiji.code}
 
@@ -92,17 +98,133 @@ def test_a_client_lists_services_posts_and_follows_a_request_that_staff_then_see
     assert ElementTree.fromstring(body).findtext("error/code") == "403"
 
 
-def test_the_georeport_library_reads_our_services_and_definitions(live_server, tree):
-    georeport: Any = pytest.importorskip("georeport")
-    for fmt in ("xml", "json"):
-        client = georeport.GeoReport(
-            f"{live_server.url}/open311/v2", jurisdiction=tree.township.code, output_format=fmt
+class PostingGeoReport(GeoReport):
+    """georeport's client with the spec's two calls it lacks, in its own manner: POST requests (form-encoded,
+    with the api_key) and GET tokens (without it)."""
+
+    def _parse(self, response: requests.Response) -> list[dict[str, Any]]:
+        response.raise_for_status()
+        if self.output_format == "json":
+            return response.json()
+        rows = xmltodict.parse(response.content)["service_requests"]["request"]
+        return rows if isinstance(rows, list) else [rows]
+
+    def post_service_request(self, service_code: str, **fields: str) -> list[dict[str, Any]]:
+        data = {"service_code": service_code, **fields}
+        if self.jurisdiction:
+            data["jurisdiction_id"] = self.jurisdiction
+        if self.api_key:
+            data["api_key"] = self.api_key
+        url = f"{self.root_address}/requests.{self.output_format}"
+        return self._parse(requests.post(url, data=data, timeout=20))
+
+    def get_service_request_id_from_token(self, token: str) -> list[dict[str, Any]]:
+        params = {"jurisdiction_id": self.jurisdiction} if self.jurisdiction else {}
+        url = f"{self.root_address}/tokens/{token}.{self.output_format}"
+        return self._parse(requests.get(url, params=params, timeout=20))
+
+
+REPORT = {
+    "lat": "34.851234",
+    "long": "114.912345",
+    "address_string": "张庄村东头老槐树下",
+    "description": "张庄村东头的桥塌了一半，车辆无法通行。",
+    "first_name": "大山",
+    "last_name": "张",
+    "phone": "13812345678",
+    "email": "dashan@example.com",
+}
+PERSONAL = ("张大山", "大山", "13812345678", "dashan@example.com", "老槐树", "桥塌了", "34.85", "114.91")
+
+
+def _values(definition: dict[str, Any], fmt: str, code: str) -> list[dict[str, Any]]:
+    attributes = definition["attributes"]["attribute"] if fmt == "xml" else definition["attributes"]
+    (attribute,) = [a for a in attributes if a["code"] == code]
+    return attribute["values"]["value"] if fmt == "xml" else attribute["values"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize("with_jurisdiction", [True, False], ids=["jurisdiction", "no-jurisdiction"])
+def test_georeport_follows_its_request_from_the_service_list_to_its_status_without_a_key_on_reads(
+    live_server, tree, people, fmt, with_jurisdiction
+):
+    _key, raw = api_key_create(actor=None, name="随手拍小程序", region=tree.township)
+    client = PostingGeoReport(
+        f"{live_server.url}/open311/v2",
+        jurisdiction=tree.township.code if with_jurisdiction else None,
+        api_key=raw,
+        output_format=fmt,
+    )
+    road = next(s for s in client.get_service_list() if s["service_code"] == "chengxiang-road")
+    assert road["service_name"] == "道路桥梁" and road["group"] == "城乡建设"
+    definition = client.get_service_definition("chengxiang-road")
+    assert definition["service_code"] == "chengxiang-road"
+    villages = {v["name"]: v["key"] for v in _values(definition, fmt, "village")}
+    if with_jurisdiction:
+        assert villages == {"雷集村": tree.leiji.code, "张庄村": tree.zhangzhuang.code}
+    else:  # every township the deployment serves, each village named with its township
+        assert villages["东坝头镇张庄村"] == tree.zhangzhuang.code and "堌阳镇堌阳村" in villages
+    assert {v["key"] for v in _values(definition, fmt, "publish")} == {"true", "false"}
+
+    fields = {**REPORT, "attribute[village]": tree.zhangzhuang.code}
+    (receipt,) = client.post_service_request("chengxiang-road", **fields)
+    assert receipt["token"]
+    (by_token,) = client.get_service_request_id_from_token(receipt["token"])
+    rid = str(by_token["service_request_id"])
+    assert rid == str(receipt["service_request_id"])
+
+    request = client.get_service_request(rid)
+    assert str(request["service_request_id"]) == rid
+    assert request["status"] == "open" and request["service_code"] == "chengxiang-road"
+    assert request["agency_responsible"] == "村" and request["requested_datetime"]
+    assert not request["description"] and not request["address"] and not request["lat"]
+    listed = client.get_service_requests(service_request_id=rid)
+    assert str((listed[0] if isinstance(listed, list) else listed)["service_request_id"]) == rid
+    for body in (json.dumps(request, ensure_ascii=False), json.dumps(listed, ensure_ascii=False)):
+        for secret in PERSONAL:
+            assert secret not in body
+
+    (p,) = petition_list(actor=people.officer, filters=ListFilters())
+    assert str(p.pk) == rid and p.submitter_name == "张大山" and p.submitter_phone == "13812345678"
+
+
+def test_georeport_reads_the_description_and_place_of_a_request_the_person_chose_to_publish(
+    live_server, tree
+):
+    _key, raw = api_key_create(actor=None, name="随手拍小程序", region=tree.township)
+    client = PostingGeoReport(f"{live_server.url}/open311/v2", api_key=raw, output_format="xml")
+    (receipt,) = client.post_service_request("chengxiang-road", **REPORT, **{"attribute[publish]": "true"})
+    request = client.get_service_request(receipt["service_request_id"])
+    assert request["description"] == REPORT["description"] and request["address"] == REPORT["address_string"]
+    assert request["address_id"] == tree.zhangzhuang.code and request["lat"] == "34.851234"
+    for secret in ("张大山", "大山", "13812345678", "dashan@example.com"):
+        assert secret not in json.dumps(request, ensure_ascii=False)
+
+
+def test_georeport_of_another_township_cannot_read_or_file_into_this_one(live_server, tree):
+    _key, raw = api_key_create(actor=None, name="随手拍小程序", region=tree.township)
+    _other, other_raw = api_key_create(actor=None, name="堌阳镇公众号", region=tree.other_township)
+    base = f"{live_server.url}/open311/v2"
+    ours = PostingGeoReport(base, jurisdiction=tree.township.code, api_key=raw)
+    (receipt,) = ours.post_service_request("chengxiang-road", **REPORT)
+    theirs = PostingGeoReport(base, jurisdiction=tree.other_township.code, api_key=other_raw)
+    for call in (
+        lambda: theirs.get_service_request(receipt["service_request_id"]),
+        lambda: theirs.get_service_request_id_from_token(receipt["token"]),
+    ):
+        with pytest.raises(requests.HTTPError) as raised:
+            call()
+        assert raised.value.response.status_code == 404
+        assert raised.value.response.json()[0]["code"] == 404
+    assert receipt["service_request_id"] not in {
+        r["service_request_id"] for r in theirs.get_service_requests()
+    }
+    with pytest.raises(requests.HTTPError) as refused:
+        theirs.post_service_request(
+            "chengxiang-road", **REPORT, **{"attribute[village]": tree.zhangzhuang.code}
         )
-        services = client.get_service_list()
-        road = next(s for s in services if s["service_code"] == "chengxiang-road")
-        assert road["service_name"] == "道路桥梁" and road["group"] == "城乡建设"
-        definition = client.get_service_definition("chengxiang-road")
-        assert definition["service_code"] == "chengxiang-road"
-        attribute = definition["attributes"]["attribute"] if fmt == "xml" else definition["attributes"][0]
-        values = attribute["values"]["value"] if fmt == "xml" else attribute["values"]
-        assert {v["name"] for v in values} == {"张庄村", "雷集村"}
+    assert refused.value.response.status_code == 400
+    trespass = PostingGeoReport(base, jurisdiction=tree.township.code, api_key=other_raw)
+    with pytest.raises(requests.HTTPError) as named:
+        trespass.post_service_request("chengxiang-road", **REPORT)
+    assert named.value.response.status_code == 404
