@@ -1,5 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from minqing.api import open311
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -15,5 +17,7 @@ urlpatterns = [
     path("hotspots/", include("minqing.hotspots.urls")),
     path("api/", include("minqing.api.urls")),
     path("open311/v2/", include("minqing.api.open311_urls")),
+    # Where GeoReport clients look for the discovery document: beside the versioned endpoints.
+    re_path(r"^open311/discovery\.(?P<fmt>json|xml)$", open311.discovery, name="open311_discovery"),
     path("", include("minqing.site.urls")),
 ]

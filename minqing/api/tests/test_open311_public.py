@@ -261,6 +261,7 @@ def test_discovery_lists_the_endpoint_its_formats_and_the_jurisdictions(tree):
     ]
     ids = [j.findtext("jurisdiction_id") for j in root.findall("jurisdictions/jurisdiction")]
     assert ids == [tree.other_township.code, tree.township.code]
+    assert Client().get("/open311/discovery.json").json() == data  # also where clients look first
 
 
 @override_settings(MINQING_OPEN311_PUBLIC_READS_PER_MINUTE=2)

@@ -34,6 +34,20 @@ def test_request_page_is_404_for_an_out_of_region_officer_and_for_a_missing_one(
     assert Petition.objects.get(pk=p.pk).status == Status.REGISTERED
 
 
+def test_request_page_tells_staff_when_the_person_chose_to_publish(client, tree, people):
+    published = register(None, tree.zhangzhuang, publish=True)
+    private = register(None, tree.leiji)
+    client.force_login(people.officer)
+    assert (
+        'data-testid="published"'
+        in client.get(reverse("petitions:detail", args=[published.pk])).content.decode()
+    )
+    assert (
+        'data-testid="published"'
+        not in client.get(reverse("petitions:detail", args=[private.pk])).content.decode()
+    )
+
+
 def test_department_handler_sees_only_what_is_assigned_to_the_department(client, tree, people):
     assigned = register(
         people.officer, tree.zhangzhuang, category=category("tudi-compensation"), title="征地补偿"
