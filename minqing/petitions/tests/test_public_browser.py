@@ -21,6 +21,8 @@ def test_resident_submits_on_a_phone_then_tracks_it(browser_page, tree):
     assert page.inner_text("#content-count") == str(len("今年村里低保评定没有张榜公示，希望公开评定结果。"))
     page.fill("#id_submitter_name", "王秀兰")
     page.fill("#id_submitter_phone", "13812345678")
+    assert not page.is_checked("#id_publish")  # publishing is the resident's choice, never the default
+    page.click("text=同意公开诉求内容和地点")
     # Nothing is wider than the phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     box = page.locator("#id_website").bounding_box()
@@ -31,6 +33,7 @@ def test_resident_submits_on_a_phone_then_tracks_it(browser_page, tree):
     page.wait_for_selector("#tracking-code")
     shown = page.inner_text("#tracking-code").strip()
     p = Petition.objects.get()
+    assert p.publish
     assert shown == f"{p.tracking_code[:5]}-{p.tracking_code[5:]}"
     assert p.tracking_code not in page.url
     shot(page, "public-done")
