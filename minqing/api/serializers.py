@@ -119,6 +119,7 @@ class PetitionDetailSerializer(PetitionSerializer):
             "lat",
             "long",
             "is_anonymous",
+            "publish",
             "submitter",
             "phone",
             "is_group",
@@ -161,6 +162,9 @@ class IntakeIn(serializers.Serializer[dict[str, Any]]):
         choices=HandlingLevel.choices, required=False, allow_blank=True, default=""
     )
     registered_on = serializers.DateField(required=False, allow_null=True, default=None)
+    publish = serializers.BooleanField(
+        required=False, default=False, help_text=_("诉求人同意公开诉求内容和地点（不含姓名、电话）")
+    )
 
 
 class VersionIn(serializers.Serializer[dict[str, Any]]):

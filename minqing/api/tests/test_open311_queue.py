@@ -62,6 +62,29 @@ def test_a_submission_the_service_refuses_later_keeps_the_reason_and_files_nothi
 
 
 @override_settings(TASKS=LATER)
+def test_the_worker_files_the_publish_choice_and_reads_it_as_off_from_older_submissions(tree, key):
+    chosen = (
+        Client()
+        .post(
+            f"{BASE}/requests.json",
+            {
+                "api_key": key.raw,
+                "service_code": "chengxiang-road",
+                "address_string": "雷集村",
+                "attribute[publish]": "true",
+            },
+        )
+        .json()[0]
+    )
+    older = Open311Submission.objects.get(token=_post(key.raw)["token"])
+    older.payload.pop("publish")  # queued before requests carried the choice
+    older.save(update_fields=["payload"])
+    open311_drain()
+    filed = {s.token: s.petition.publish for s in Open311Submission.objects.select_related("petition")}
+    assert filed == {chosen["token"]: True, older.token: False}
+
+
+@override_settings(TASKS=LATER)
 def test_a_burst_is_drained_in_batches(tree, key):
     for _n in range(3):
         _post(key.raw)

@@ -147,6 +147,15 @@ def test_staff_register_a_request_through_the_service(tree, people, api_client):
     assert AuditEntry.objects.filter(object_type="petitions.petition", object_id=str(p.pk)).count() == 1
 
 
+def test_staff_register_the_persons_choice_to_publish_and_read_it_back(tree, people, api_client):
+    client = api_client(people.officer)
+    body = {**intake_body(tree.zhangzhuang.code), "publish": True}
+    created = client.post(V1, body, content_type="application/json").json()
+    assert created["publish"] is True and Petition.objects.get(pk=created["id"]).publish
+    default = client.post(V1, intake_body(tree.leiji.code), content_type="application/json").json()
+    assert default["publish"] is False
+
+
 def test_intake_needs_a_channel_and_known_codes(tree, people, api_client):
     client = api_client(people.officer)
     no_channel = intake_body(tree.zhangzhuang.code)
