@@ -479,7 +479,9 @@ def _list(request: HttpRequest, fmt: str, key: ApiKey | None, jurisdiction: Juri
         end=end,
         statuses=statuses,
     )
-    found = selectors.open311_requests(jurisdiction=jurisdiction, filters=filters, now=timezone.now())
+    found = selectors.open311_requests(
+        jurisdiction=jurisdiction, filters=filters, now=timezone.now(), keyless=key is None
+    )
     return render(fmt, "service_requests", [request_row(p, key) for p in found])
 
 
@@ -488,7 +490,11 @@ def request_detail(request: HttpRequest, fmt: str, rid: str) -> HttpResponse:
     """GET requests/{service_request_id}.{fmt}."""
     key, jurisdiction = _read(request)
     found = rid.isdigit() and len(rid) < 18
-    p = selectors.open311_request(jurisdiction=jurisdiction, pk=int(rid)) if found else None
+    p = (
+        selectors.open311_request(jurisdiction=jurisdiction, pk=int(rid), keyless=key is None)
+        if found
+        else None
+    )
     if p is None:
         raise Open311Error(404, _("service_request_id “%(id)s” 不存在。") % {"id": rid[:20]})
     return render(fmt, "service_requests", [request_row(p, key)])

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from minqing.accounts.models import User
 from minqing.core.ttl import ttl_cache
-from minqing.petitions.models import OPEN_STATUSES, Category, Petition, PetitionEvent, Status
+from minqing.petitions.models import OPEN_STATUSES, Category, Channel, Petition, PetitionEvent, Status
 from minqing.petitions.selectors import category_list_tree
 from minqing.regions.models import Level, Region, subtree_q
 from minqing.regions.scoping import scope_to_region
@@ -209,9 +209,14 @@ def open311_region(
 # Requests
 
 
-def _jurisdiction(jurisdiction: Jurisdiction) -> QuerySet[Petition]:
-    """Requests in the call's jurisdiction: the only base of every Open311 read."""
-    return scope_to_region(Petition.objects.all(), jurisdiction.path)
+def _jurisdiction(jurisdiction: Jurisdiction, *, keyless: bool = False) -> QuerySet[Petition]:
+    """Requests in the call's jurisdiction: the only base of every Open311 read. A call without a key sees only
+    matters residents brought online themselves (or chose to publish): that someone came to the office, wrote
+    or phoned about a 信访 matter is itself confidential, so those never appear in a public answer."""
+    qs = scope_to_region(Petition.objects.all(), jurisdiction.path)
+    if keyless:
+        qs = qs.filter(Q(channel=Channel.ONLINE) | Q(publish=True))
+    return qs
 
 
 def _annotated(qs: QuerySet[Petition]) -> QuerySet[Petition]:
@@ -232,12 +237,12 @@ class RequestFilters:
 
 
 def open311_requests(
-    *, jurisdiction: Jurisdiction, filters: RequestFilters, now: datetime.datetime
+    *, jurisdiction: Jurisdiction, filters: RequestFilters, now: datetime.datetime, keyless: bool = False
 ) -> list[Petition]:
     """GET requests: by ids (which overrides every other filter), else by service codes, requested time
     (default the last 90 days) and open/closed; newest first, at most 1,000."""
     f = filters
-    qs = _jurisdiction(jurisdiction)
+    qs = _jurisdiction(jurisdiction, keyless=keyless)
     if f.ids:
         qs = qs.filter(pk__in=f.ids)
     else:
@@ -251,8 +256,8 @@ def open311_requests(
     return list(_annotated(qs).order_by("-created_at", "-id")[:MAX_ROWS])
 
 
-def open311_request(*, jurisdiction: Jurisdiction, pk: int) -> Petition | None:
-    return _annotated(_jurisdiction(jurisdiction).filter(pk=pk)).first()
+def open311_request(*, jurisdiction: Jurisdiction, pk: int, keyless: bool = False) -> Petition | None:
+    return _annotated(_jurisdiction(jurisdiction, keyless=keyless).filter(pk=pk)).first()
 
 
 def open311_token(*, jurisdiction: Jurisdiction, key: ApiKey | None, token: str) -> Open311Submission | None:

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client, override_settings
 
 from minqing.api.services import api_key_create
-from minqing.petitions.models import Petition
+from minqing.petitions.models import Channel, Petition
 from minqing.petitions.services import petition_accept, petition_reply
 from minqing.petitions.tests.factories import register
 
@@ -90,6 +90,16 @@ def test_a_keyless_read_shows_service_status_dates_and_agency_but_nothing_of_the
     assert by_token == {"service_request_id": rid, "token": receipt["token"]}
 
 
+def test_a_matter_brought_to_the_office_does_not_exist_for_keyless_reads_but_does_for_a_key(
+    tree, key, people
+):
+    visit = register(people.officer, tree.zhangzhuang, channel=Channel.VISIT, title="来访反映宅基地纠纷")
+    assert get("requests.json").json() == []
+    assert get(f"requests/{visit.pk}.json").status_code == 404
+    keyed = Client().get(f"{BASE}/requests/{visit.pk}.json", {"api_key": key.raw})
+    assert keyed.status_code == 200 and keyed.json()[0]["service_request_id"] == visit.pk
+
+
 def test_a_request_the_person_published_shows_description_and_place_but_never_name_or_phone(tree, key):
     rid = file_one(key.raw, **{"attribute[publish]": "true"})["service_request_id"]
     assert Petition.objects.get(pk=rid).publish
@@ -129,7 +139,7 @@ def test_publishing_is_off_unless_the_client_says_true(tree, key):
 
 
 def test_keyless_status_notes_name_the_step_and_keep_what_staff_wrote_to_the_person(tree, key, people):
-    p = register(people.officer, tree.zhangzhuang)
+    p = register(people.officer, tree.zhangzhuang, channel=Channel.ONLINE)
     p = petition_accept(actor=people.officer, petition=p, version=None)
     petition_reply(actor=people.officer, petition=p, version=None, text="张大山同志：您家的低保已批准。")
     (public,) = get(f"requests/{p.pk}.json").json()
