@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from minqing.audit.models import Action
 from minqing.audit.services import audit_record, snapshot
@@ -260,13 +261,15 @@ def textmodel_calibrate(*, actor: Any, model: TextModel, target: float | None = 
     confirmed requests the model did not learn from."""
     target = target_precision() if target is None else target
     if not 0.5 <= target < 1:
-        raise ServiceError("目标准确率应在 0.5 到 1 之间。")
+        raise ServiceError(_("目标准确率应在 0.5 到 1 之间。"))
     with transaction.atomic():
         tm = TextModel.objects.select_for_update().get(pk=model.pk)
         try:
             fitted = classifier.loads(tm.data)
         except classifier.ModelFormatError as exc:
-            raise ServiceError(f"模型 v{tm.version} 已损坏，不能校准：{exc}") from exc
+            raise ServiceError(
+                _("模型 v%(version)s 已损坏，不能校准：%(error)s") % {"version": tm.version, "error": exc}
+            ) from exc
         label_leaves = tm.label_leaves or selectors.label_leaves_from(tm.label_categories)
         before = {"threshold": tm.threshold}
         tm.threshold, calibration = _calibrate(fitted, label_leaves, tm.metrics.get("trained_until"), target)
