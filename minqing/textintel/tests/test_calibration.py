@@ -206,3 +206,26 @@ def test_eval_and_calibrate_commands_refuse_bad_input_clearly(tmp_path, capsys):
         call_command("textintel", "calibrate", "--target", "2")
     call_command("textintel", "calibrate", "--target", "0.6")
     assert "threshold=" in capsys.readouterr().out
+
+
+def test_keywords_edited_in_the_admin_are_audited_and_change_what_is_suggested(client, people):
+    from django.urls import reverse
+
+    store()
+    text = "村里的水渠年久失修，浇地没水"
+    assert not any(
+        s.leaf.code == "chengxiang-water-power" for s in selectors.category_suggest("", text).shown
+    )
+    cat = category("chengxiang-water-power")
+    client.force_login(people.sysadmin)
+    response = client.post(
+        reverse("admin:petitions_category_change", args=[cat.pk]),
+        {"name": cat.name, "parent": cat.parent_id, "code": cat.code, "description": "",
+         "keywords": cat.keywords + " 水渠 浇地", "proper_level": cat.proper_level, "sort_order": cat.sort_order,
+         "is_active": "on"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert "水渠" in Category.objects.get(pk=cat.pk).keywords
+    entry = AuditEntry.objects.filter(object_type="petitions.category", object_id=str(cat.pk)).latest("pk")
+    assert entry.actor == people.sysadmin and "水渠" in str(entry.after)
+    assert selectors.category_suggest("", text).shown[0].leaf.code == "chengxiang-water-power"
