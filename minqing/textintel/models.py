@@ -71,7 +71,8 @@ class SuggestionLog(TimeStampedModel):
         verbose_name=_("诉求"),
     )
     region_path = models.CharField(max_length=15, db_index=True, blank=True)
-    suggested = models.JSONField(_("建议"), default=list)  # [[label, category_id, confidence], ...]
+    # [[evidence (model/keywords/model+keywords), leaf id, confidence, shown], ...], best first
+    suggested = models.JSONField(_("建议"), default=list)
     chosen_category = models.ForeignKey(
         "petitions.Category",
         on_delete=models.SET_NULL,

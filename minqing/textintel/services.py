@@ -305,7 +305,8 @@ def suggestion_record(
     chosen = petition.category
     chosen_ids = {chosen.pk, chosen.parent_id}
     visible = [s.leaf.pk for s in suggested[:shown]]
-    label = next((s.label for s in suggested if s.leaf.pk in chosen_ids), chosen.name)
+    # The label a retraining from the confirmed requests gives this request (history_dataset labels by code).
+    label = chosen.code
     with transaction.atomic():
         log = SuggestionLog.objects.create(
             model=TextModel.objects.filter(kind=ModelKind.CATEGORY, version=model_version).first(),

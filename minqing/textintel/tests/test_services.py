@@ -123,7 +123,7 @@ def test_registering_a_request_records_the_suggestion_and_whether_the_officer_ke
     )
     a = services.suggestion_record_for(actor=people.officer, petition=kept, channel="intake")
     b = services.suggestion_record_for(actor=people.officer, petition=other, channel="intake")
-    assert a is not None and a.accepted and a.in_top and a.chosen_label == "model+keywords"
+    assert a is not None and a.accepted and a.in_top and a.chosen_label == "huanbao-pollution"
     assert a.suggested[0][1] == category("huanbao-pollution").pk and a.suggested[0][3] is True
     assert b is not None and not b.accepted and b.chosen_category == category("jiaoyu-school")
     rates = selectors.acceptance_by_version()
