@@ -237,6 +237,11 @@ TEXTINTEL_OPEN311_MIN_CONFIDENCE = 0.8
 TEXTINTEL_RETRAIN_DAYS = 7
 # The periodic retraining waits until the deployment has at least this many confirmed requests.
 TEXTINTEL_RETRAIN_MIN_EXAMPLES = 500
+# A category suggestion is shown only at a confidence where, on held-out requests, this share of them is right.
+TEXTINTEL_TARGET_PRECISION = 0.9
+# Optional labelled CSV (like messages_labeled.csv) the periodic retraining keeps as its base, adding the confirmed
+# requests to it; empty: retrain from the confirmed requests alone.
+TEXTINTEL_BASE_CSV = os.environ.get("MINQING_TEXTINTEL_BASE_CSV", "")
 
 # --- minqing.api: the staff REST API and Open311 ------------------------------------------------------------
 REST_FRAMEWORK = {

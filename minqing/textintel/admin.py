@@ -25,11 +25,13 @@ class TextModelAdmin(PermAdmin):
         "source",
         "n_train",
         "macro_f1",
+        "threshold",
+        "shown_precision",
         "acceptance",
         "size",
     ]
     list_filter = ["kind", "is_active"]
-    actions = ["activate"]
+    actions = ["activate", "calibrate"]
     exclude = ["data"]
     readonly_fields = [
         "kind",
@@ -38,6 +40,8 @@ class TextModelAdmin(PermAdmin):
         "source",
         "labels",
         "label_categories",
+        "label_leaves",
+        "threshold",
         "metrics",
         "size",
         "is_active",
@@ -59,6 +63,13 @@ class TextModelAdmin(PermAdmin):
     @admin.display(description=gettext_lazy("留出集宏平均F1"))
     def macro_f1(self, obj: TextModel) -> Any:
         return (obj.metrics.get("holdout") or {}).get("macro_f1", "")
+
+    @admin.display(description=gettext_lazy("阈值下显示的准确率"))
+    def shown_precision(self, obj: TextModel) -> Any:
+        cal = obj.metrics.get("calibration") or {}
+        if not cal.get("n"):
+            return "—"
+        return f"{cal.get('precision_when_shown', 0):.0%}（{cal.get('shown')}/{cal.get('n')}）"
 
     _rates: dict[int, selectors.Acceptance] | None = None
 
@@ -84,6 +95,20 @@ class TextModelAdmin(PermAdmin):
             self.message_user(request, exc.message, messages.ERROR)
             return
         self.message_user(request, _("已启用 %(model)s。") % {"model": tm}, messages.SUCCESS)
+
+    @admin.action(description=gettext_lazy("重新校准所选版本的建议阈值"))
+    def calibrate(self, request: HttpRequest, queryset: QuerySet[TextModel]) -> None:
+        for tm in queryset[:5]:
+            try:
+                done = services.textmodel_calibrate(actor=request.user, model=tm)
+            except ServiceError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                _("%(model)s 的建议阈值：%(threshold)s。") % {"model": done, "threshold": done.threshold},
+                messages.SUCCESS,
+            )
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -23,35 +23,41 @@ class SuggestIn(serializers.Serializer[Any]):
 class SuggestionOut(serializers.Serializer[Any]):
     category = serializers.CharField(help_text="建议的小类代码（登记时的 category）")
     category_name = serializers.CharField()
-    group = serializers.CharField(help_text="模型给出的分类（大类名称）")
+    group = serializers.CharField(help_text="小类所属的大类名称")
     confidence = serializers.FloatField()
+    evidence = serializers.CharField(help_text="model、keywords 或 model+keywords")
 
 
 class SuggestOut(serializers.Serializer[Any]):
     model_version = serializers.IntegerField(allow_null=True)
+    threshold = serializers.FloatField(allow_null=True, help_text="校准的阈值：只返回置信度不低于它的建议")
+    abstained = serializers.BooleanField(help_text="有内容可分类，但没有足够把握的建议：请人工选择")
     suggestions = SuggestionOut(many=True)
 
 
-@extend_schema(request=SuggestIn, responses={200: SuggestOut}, summary="分类建议（前三名及置信度）")
+@extend_schema(
+    request=SuggestIn, responses={200: SuggestOut}, summary="分类建议（达到校准阈值的小类及置信度）"
+)
 @api_view(["POST"])
 def suggest_category(request: Request) -> Response:
     require(request.user, Perm.INTAKE_PETITIONS)
     form = SuggestIn(data=request.data)
     form.is_valid(raise_exception=True)
-    version, suggestions = selectors.category_suggestions(
-        form.validated_data["title"], form.validated_data["content"]
-    )
+    result = selectors.category_suggest(form.validated_data["title"], form.validated_data["content"])
     return Response(
         {
-            "model_version": version,
+            "model_version": result.model_version,
+            "threshold": result.threshold,
+            "abstained": result.abstained,
             "suggestions": [
                 {
                     "category": s.leaf.code,
                     "category_name": str(s.leaf),
                     "group": s.category.name,
                     "confidence": round(s.confidence, 4),
+                    "evidence": s.label,
                 }
-                for s in suggestions
+                for s in result.shown
             ],
         }
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import DatabaseError
@@ -37,6 +37,8 @@ class _Loaded:
     created_at: Any = None
     error: str = ""
     load_seconds: float = 0.0
+    label_leaves: dict[str, list[int]] = field(default_factory=dict)
+    threshold: float | None = None
 
 
 _lock = threading.Lock()
@@ -48,28 +50,40 @@ def _active_row(kind: str) -> tuple[int, int, Any] | None:
     try:
         row = (
             TextModel.objects.filter(kind=kind, is_active=True)
-            .values_list("pk", "version", "created_at")
+            .values_list("pk", "version", "created_at", "updated_at")
             .first()
         )
     except DatabaseError:  # e.g. before migrations ran; suggestions are an extra, never a failure
         logger.exception("cannot read the active text model")
         return None
-    return (row[0], row[1], row[2]) if row else None
+    # updated_at too: a recalibrated threshold reaches every process like a new version does
+    return (row[0], row[1], (row[2], row[3])) if row else None
 
 
 def _load(pk: int, version: int, created_at: Any) -> _Loaded:
     start = time.perf_counter()
-    row = TextModel.objects.filter(pk=pk).values_list("data", "label_categories").first()
+    row = (
+        TextModel.objects.filter(pk=pk)
+        .values_list("data", "label_categories", "label_leaves", "threshold")
+        .first()
+    )
     if row is None:
         return _Loaded(pk, version, None, {}, created_at, error="missing")
-    data, mapping = row
+    data, mapping, leaves, threshold = row
     try:
         model = classifier.loads(data)
     except classifier.ModelFormatError as exc:
         logger.error("text model %s v%s cannot be loaded, suggestions are off: %s", pk, version, exc)
         return _Loaded(pk, version, None, {}, created_at, error=str(exc))
     return _Loaded(
-        pk, version, model, dict(mapping or {}), created_at, load_seconds=time.perf_counter() - start
+        pk,
+        version,
+        model,
+        dict(mapping or {}),
+        created_at,
+        load_seconds=time.perf_counter() - start,
+        label_leaves={k: [int(x) for x in v] for k, v in (leaves or {}).items()},
+        threshold=threshold,
     )
 
 
@@ -115,6 +129,20 @@ def suggest(title: str, content: str, k: int = 3, kind: str = ModelKind.CATEGORY
         logger.exception("text model v%s failed on input", state.version)
         return []
     return [Suggestion(label, conf, state.label_categories.get(label)) for label, conf in ranked]
+
+
+def probabilities(title: str, content: str, kind: str = ModelKind.CATEGORY) -> dict[str, float] | None:
+    """Every class of the active model with its probability; None when suggestions are off or the text carries
+    nothing to classify."""
+    state = loaded(kind)
+    if state is None or state.model is None:
+        return None
+    try:
+        ranked = state.model.suggest(title or "", content or "", k=len(state.model.labels))
+    except Exception:  # a model that loads but fails on use must not break the form it helps with
+        logger.exception("text model v%s failed on input", state.version)
+        return None
+    return dict(ranked) if ranked else None
 
 
 def active_version(kind: str = ModelKind.CATEGORY) -> tuple[int, int] | None:

@@ -29,6 +29,12 @@ class TextModel(TimeStampedModel):
     labels = models.JSONField(_("标签"), default=list)
     # label → Category.pk; a label without a category in this deployment maps to null and is not suggested.
     label_categories = models.JSONField(_("标签对应分类"), default=dict)
+    # label → [leaf Category.pk]: the only leaves the model part may propose, fixed when the version is trained so
+    # that a leaf added to the tree later is not claimed by a model that never saw it.
+    label_leaves = models.JSONField(_("标签对应小类"), default=dict, blank=True)
+    # Confidence at or above which a suggestion is shown, fitted on held-out requests for a target precision;
+    # null: not calibrated (or no threshold reached the target), so nothing is shown.
+    threshold = models.FloatField(_("建议阈值"), null=True, blank=True)
     metrics = models.JSONField(_("评估指标"), default=dict, blank=True)
     data = models.BinaryField(_("模型数据"))
     size = models.PositiveIntegerField(_("大小（字节）"), default=0)
@@ -65,7 +71,8 @@ class SuggestionLog(TimeStampedModel):
         verbose_name=_("诉求"),
     )
     region_path = models.CharField(max_length=15, db_index=True, blank=True)
-    suggested = models.JSONField(_("建议"), default=list)  # [[label, category_id, confidence], ...]
+    # [[evidence (model/keywords/model+keywords), leaf id, confidence, shown], ...], best first
+    suggested = models.JSONField(_("建议"), default=list)
     chosen_category = models.ForeignKey(
         "petitions.Category",
         on_delete=models.SET_NULL,

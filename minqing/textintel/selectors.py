@@ -5,11 +5,9 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 
-from minqing.core.ttl import ttl_cache
-from minqing.petitions.models import Category, Petition
-from minqing.petitions.selectors import category_list_tree
+from minqing.petitions.models import Category
 
-from . import classifier, engine
+from . import classifier, combine, engine
 from .models import ModelKind, SuggestionLog, TextModel
 
 if TYPE_CHECKING:
@@ -56,51 +54,102 @@ def acceptance_by_version() -> list[Acceptance]:
 
 @dataclass
 class CategorySuggestion:
-    label: str
+    label: str  # how the suggestion arose: "model", "keywords" or "model+keywords"
     confidence: float
-    category: "Category"  # the top-level (or whatever the model's label maps to)
-    leaf: "Category"  # what the request form can select: the best-matching leaf below `category`
+    category: "Category"  # the top-level category of the leaf
+    leaf: "Category"  # what the request form selects
+
+
+@dataclass
+class Suggested:
+    """The ranked leaves for a text and which of them clear the model version's calibrated threshold."""
+
+    model_version: int | None
+    threshold: float | None
+    ranked: list[CategorySuggestion]
+
+    @property
+    def shown(self) -> list[CategorySuggestion]:
+        if self.threshold is None:
+            return []
+        return [s for s in self.ranked if s.confidence >= self.threshold]
+
+    @property
+    def abstained(self) -> bool:
+        """There was something to classify, but no suggestion is sure enough to show."""
+        return bool(self.ranked) and not self.shown
+
+
+def category_leaves() -> list[combine.Leaf]:
+    """The active leaves of the tree with their keywords (and their ancestors', which count at half weight)."""
+    cats = list(Category.objects.filter(is_active=True).values_list("pk", "parent_id", "code", "keywords"))
+    parents = {parent for _pk, parent, _code, _kw in cats if parent is not None}
+    by_pk = {pk: (parent, kw) for pk, parent, _code, kw in cats}
+    leaves = []
+    for pk, parent, code, kw in cats:
+        if pk in parents:
+            continue
+        pos, neg = combine.parse_keywords(kw)
+        inherited: list[str] = []
+        seen = {pk}
+        while parent is not None and parent in by_pk and parent not in seen:
+            seen.add(parent)
+            inherited += combine.parse_keywords(by_pk[parent][1])[0]
+            parent = by_pk[parent][0]
+        leaves.append(combine.Leaf(pk, code, pos, neg, tuple(inherited)))
+    return leaves
+
+
+def label_leaves_from(label_categories: dict[str, int | None]) -> dict[str, list[int]]:
+    """Each label's category → the active leaves at or below it: the explicit mapping a version is trained with."""
+    cats = list(Category.objects.filter(is_active=True).values_list("pk", "parent_id"))
+    children: dict[int, list[int]] = {}
+    for pk, parent in cats:
+        if parent is not None:
+            children.setdefault(parent, []).append(pk)
+    out: dict[str, list[int]] = {}
+    for label, cid in label_categories.items():
+        if cid is None:
+            continue
+        todo, found = [cid], []
+        while todo:
+            node = todo.pop()
+            kids = children.get(node)
+            if kids:
+                todo.extend(kids)
+            elif node in {pk for pk, _ in cats}:
+                found.append(node)
+        out[label] = sorted(found)
+    return out
+
+
+def category_suggest(title: str, content: str, k: int = 3) -> Suggested:
+    """The model combined with the tree's keywords: ranked leaves and the threshold that decides what is shown.
+
+    The model part proposes only the leaves its classes were mapped to when it was trained; keywords propose,
+    boost or veto (see `combine`). Nothing is ranked when suggestions are off or the text carries nothing.
+    """
+    state = engine.loaded()
+    proba = engine.probabilities(title, content)
+    if state is None or state.model is None or proba is None:
+        return Suggested(None, None, [])
+    mapping = state.label_leaves or label_leaves_from(state.label_categories)
+    text = classifier.normalise(f"{title} {content}")
+    ranked = combine.rank(proba, mapping, category_leaves(), text)[:k]
+    ranked = [r for r in ranked if r.confidence > 0]
+    cats = Category.objects.select_related("parent").in_bulk([r.pk for r in ranked])
+    out = []
+    for r in ranked:
+        leaf = cats.get(r.pk)
+        if leaf is not None:
+            out.append(CategorySuggestion(r.source, r.confidence, leaf.parent or leaf, leaf))
+    return Suggested(state.version, state.threshold, out)
 
 
 def category_suggestions(title: str, content: str, k: int = 3) -> tuple[int | None, list[CategorySuggestion]]:
-    """(model version, suggestions mapped to this deployment's categories); (None, []) when suggestions are off.
-
-    A label maps to a category of the deployment; when that category has children, the leaf whose keywords occur
-    most in the text is proposed, because requests are filed under leaves. When no leaf's keywords occur, the leaf
-    most of the latest requests were filed under is proposed (rather than whichever comes first in the tree).
-    """
-
-    ranked = engine.suggest(title, content, k=k)
-    version = engine.active_version()
-    if not ranked or version is None:
-        return None, []
-    ids = [s.category_id for s in ranked if s.category_id is not None]
-    cats = {c.pk: c for c in Category.objects.filter(pk__in=ids, is_active=True)}
-    children = {parent.pk: kids for parent, kids in category_list_tree()}
-    text = classifier.normalise(f"{title} {content}")
-    out = []
-    for s in ranked:
-        cat = cats.get(s.category_id) if s.category_id is not None else None
-        if cat is None:
-            continue
-        kids = children.get(cat.pk) or []
-        leaf = cat
-        if kids:
-            hits = [sum(text.count(w) for w in kid.keywords.split() if w) for kid in kids]
-            usage = leaf_usage() if not any(hits) else {}
-            leaf = kids[max(range(len(kids)), key=lambda i: (hits[i], usage.get(kids[i].pk, 0), -i))]
-        out.append(CategorySuggestion(s.label, s.confidence, cat, leaf))
-    return version[1], out
-
-
-@ttl_cache(600)
-def leaf_usage(latest: int = 5000) -> dict[int, int]:
-    """How many of the latest `latest` requests were filed under each category (per process, kept 10 minutes).
-    Read through the registration-date index and counted here, so the cost does not grow with the history."""
-    from collections import Counter
-
-    recent = Petition.objects.order_by("-registered_on", "-id").values_list("category_id", flat=True)[:latest]
-    return dict(Counter(c for c in recent if c is not None))
+    """(model version, the suggestions that clear the calibrated threshold); (None, []) when suggestions are off."""
+    result = category_suggest(title, content, k=k)
+    return result.model_version, result.shown
 
 
 def suggested_service_code(description: str) -> str:
@@ -111,6 +160,7 @@ def suggested_service_code(description: str) -> str:
     """
     from django.conf import settings
 
+    # The stricter of the deployment's setting and the model's calibrated threshold (applied in the selector).
     threshold = float(getattr(settings, "TEXTINTEL_OPEN311_MIN_CONFIDENCE", 0.8))
     _version, suggestions = category_suggestions("", description, k=1)
     if not suggestions or suggestions[0].confidence < threshold:

@@ -3,11 +3,14 @@
 `retrain_category_model(reschedule=True)` queues its own next run (core.schedule), so one `minqing schedule` (or
 `minqing textintel schedule`) starts a cycle on a backend that can defer (the database backend can). A new version is activated only when it has enough
 examples and scores no worse on its hold-out than the active one, so a quiet month cannot replace a good model
-with a weak one; every version stays in the list and can be switched to by hand.
+with a weak one; every version stays in the list and can be switched to by hand. With TEXTINTEL_BASE_CSV set (the
+public messages), each run trains on that file plus the confirmed requests, so the public classes stay and the
+deployment's own leaves join them once they have enough confirmed examples.
 """
 
 import datetime
 import logging
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +19,7 @@ from django.tasks import task
 from minqing.core import schedule
 from minqing.core.errors import ServiceError
 
-from . import services
+from . import classifier, services
 from .models import ModelKind, TextModel
 
 logger = logging.getLogger(__name__)
@@ -53,13 +56,24 @@ def retrain_from_history() -> dict[str, Any]:
     if len(dataset) < minimum:
         raise ServiceError(f"已确认分类的诉求只有 {len(dataset)} 条（至少 {minimum} 条）。")
     active = TextModel.objects.filter(kind=ModelKind.CATEGORY, is_active=True).defer("data").first()
-    run = services.textmodel_train(
-        actor=None,
-        dataset=dataset,
-        label_categories=mapping,
-        source="本系统已确认分类的诉求（定期训练）",
-        activate=False,
-    )
+    base = str(getattr(settings, "TEXTINTEL_BASE_CSV", "") or "")
+    if base and Path(base).is_file():
+        # The public messages stay the base; the confirmed requests add the classes they have enough of.
+        run = services.textmodel_train(
+            actor=None,
+            dataset=classifier.read_csv(base),
+            source=f"CSV {Path(base).name}（定期训练）",
+            with_history=True,
+            activate=False,
+        )
+    else:
+        run = services.textmodel_train(
+            actor=None,
+            dataset=dataset,
+            label_categories=mapping,
+            source="本系统已确认分类的诉求（定期训练）",
+            activate=False,
+        )
     new_f1 = _holdout_f1(run.model)
     activate = active is None or new_f1 >= _holdout_f1(active)
     if activate:

@@ -23,16 +23,24 @@ def _text(request: HttpRequest) -> tuple[str, str]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def category_suggest(request: AuthedRequest) -> HttpResponse:
-    """Top 3 categories for the title and content typed so far; each button selects its category in the form."""
+    """The category for the title and content typed so far, when it is sure enough; the button selects it."""
     require(request.user, Perm.INTAKE_PETITIONS)
     title, content = _text(request)
-    version, suggestions = selectors.category_suggestions(title, content)
-    return render(request, "textintel/_suggest.html", {"suggestions": suggestions, "model_version": version})
+    result = selectors.category_suggest(title, content)
+    return render(
+        request,
+        "textintel/_suggest.html",
+        {"suggestions": result.shown, "abstained": result.abstained, "model_version": result.model_version},
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def public_category_suggest(request: HttpRequest) -> HttpResponse:
     """The same suggestions on the residents' submit page: only category names, so no login is needed."""
     title, content = _text(request)
-    _version, suggestions = selectors.category_suggestions(title, content)
-    return render(request, "textintel/_suggest.html", {"suggestions": suggestions, "public": True})
+    result = selectors.category_suggest(title, content)
+    return render(
+        request,
+        "textintel/_suggest.html",
+        {"suggestions": result.shown, "abstained": result.abstained, "public": True},
+    )

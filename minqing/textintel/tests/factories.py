@@ -86,17 +86,23 @@ def shared_slice(per_label: int = 60) -> classifier.Dataset:
     return ds.subset(keep)
 
 
-def store(version: int = 1, active: bool = True, data: bytes | None = None, **fields):
-    """A TextModel row from the synthetic model without training again (training is tested on its own)."""
-    from minqing.textintel import services
+def store(
+    version: int = 1, active: bool = True, data: bytes | None = None, threshold: float | None = 0.5, **fields
+):
+    """A TextModel row from the synthetic model without training again (training is tested on its own), shown
+    at `threshold` (not calibrated: the synthetic model knows nothing of township requests)."""
+    from minqing.textintel import selectors, services
     from minqing.textintel.models import TextModel
 
     labels = sorted(set(synthetic().labels))
+    mapping = services._label_categories_by_name(labels)
     tm = TextModel.objects.create(
         version=version,
         source="synthetic",
         labels=labels,
-        label_categories=services._label_categories_by_name(labels),
+        label_categories=mapping,
+        label_leaves=selectors.label_leaves_from(mapping),
+        threshold=threshold,
         data=synthetic_blob() if data is None else data,
         **fields,
     )

@@ -47,3 +47,14 @@ def test_resident_sees_suggestions_on_the_submit_page_and_picks_one(browser_page
     leaf = page.eval_on_selector("#id_category", "el => el.value")
     assert Category.objects.get(pk=int(leaf)).parent.name == "教育文体"
     shot(page, "textintel-public-suggestions")
+
+
+def test_a_vague_request_gets_no_suggestion_but_a_request_to_choose_by_hand(browser_page, tree, people):
+    store()
+    page = browser_page
+    login(page, "cadre")
+    page.goto(page.base_url + reverse("petitions:intake"))
+    page.fill("#id_content", "我有个事情想反映一下，希望领导重视")
+    page.locator("#category-suggest [data-abstained]").wait_for()
+    assert page.locator("#category-suggest [data-pick-category]").count() == 0
+    assert "请人工选择" in page.inner_text("#category-suggest")

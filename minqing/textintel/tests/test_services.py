@@ -36,23 +36,18 @@ def test_training_stores_an_active_version_mapped_to_seeded_categories_with_an_a
     assert found[0].leaf.code == "huanbao-pollution"  # its keywords (排污) occur in the text
 
 
-def test_without_a_keyword_the_proposed_leaf_is_the_one_most_requests_were_filed_under(tree, people):
+def test_without_a_keyword_the_model_knows_only_the_group_so_no_leaf_is_shown_however_common(tree, people):
     services.textmodel_train(actor=None, dataset=synthetic(), with_metrics=False)
-    text = (
-        "关于小区物业的问题",
-        "我们这里小区物业，还有违章建筑，请领导重视。",
-    )  # no 城乡建设 leaf's keyword
-    _v, found = selectors.category_suggestions(*text)
-    assert (
-        found[0].category.name == "城乡建设" and found[0].leaf.code == "chengxiang-road"
-    )  # first in the tree
+    TextModel.objects.update(threshold=0.5)
+    text = ("关于小区物业的问题", "我们这里小区物业，请领导重视。")  # no 城乡建设 leaf's keyword
     for i in range(3):
         register(people.officer, tree.zhangzhuang, category=category("chengxiang-housing"), title=f"住房{i}")
-    selectors.leaf_usage.cache_clear()
-    _v, found = selectors.category_suggestions(*text)
-    assert found[0].leaf.code == "chengxiang-housing"
-    # A keyword in the text still decides over what is common.
-    _v, found = selectors.category_suggestions("关于小区物业的问题", "小区物业不管，门前道路破损。")
+    Petition.objects.update(status=Status.ACCEPTED)
+    result = selectors.category_suggest(*text, k=4)
+    assert result.abstained and result.shown == []
+    assert {s.leaf.parent.name for s in result.ranked} == {"城乡建设"}  # the group is known, not the leaf
+    # A keyword in the text picks the leaf within the group.
+    _v, found = selectors.category_suggestions("关于小区物业的问题", "小区物业不管，门前道路破损，路面坑洼。")
     assert found[0].leaf.code == "chengxiang-road"
 
 
@@ -128,7 +123,8 @@ def test_registering_a_request_records_the_suggestion_and_whether_the_officer_ke
     )
     a = services.suggestion_record_for(actor=people.officer, petition=kept, channel="intake")
     b = services.suggestion_record_for(actor=people.officer, petition=other, channel="intake")
-    assert a is not None and a.accepted and a.in_top and a.chosen_label == "环境保护"
+    assert a is not None and a.accepted and a.in_top and a.chosen_label == "huanbao-pollution"
+    assert a.suggested[0][1] == category("huanbao-pollution").pk and a.suggested[0][3] is True
     assert b is not None and not b.accepted and b.chosen_category == category("jiaoyu-school")
     rates = selectors.acceptance_by_version()
     assert [(r.model_version, r.shown, r.accepted) for r in rates] == [(1, 2, 1)]

@@ -23,25 +23,45 @@ def _fresh_engine():
     engine.clear()
 
 
-def test_officer_gets_three_suggestions_that_select_a_leaf_category(client, tree, people):
+def test_officer_gets_the_suggestion_above_the_threshold_that_selects_a_leaf_category(client, tree, people):
     store()
     client.force_login(people.cadre)
     response = client.get(reverse("textintel:suggest"), POLLUTION)
     body = response.content.decode()
     assert response.status_code == 200
-    assert body.count("data-pick-category=") == 3
+    assert body.count("data-pick-category=") == 1
     assert f'data-pick-category="{category("huanbao-pollution").pk}"' in body
     assert "%" in body
+
+
+@pytest.mark.parametrize("threshold", [0.999, None])
+def test_below_the_threshold_or_uncalibrated_the_form_asks_for_a_manual_choice(
+    client, tree, people, threshold
+):
+    store(threshold=threshold)
+    client.force_login(people.cadre)
+    body = client.get(reverse("textintel:suggest"), POLLUTION).content.decode()
+    assert "data-pick-category" not in body and "请人工选择" in body and 'data-abstained="1"' in body
+    assert "请人工选择" not in client.get(reverse("textintel:suggest"), {"content": ""}).content.decode()
+    public = client.get(reverse("textintel:suggest_public"), POLLUTION).content.decode()
+    assert "data-pick-category" not in public and 'data-abstained="1"' in public
+    data = (
+        api_client_for(people.cadre)
+        .post("/api/v1/suggest-category", POLLUTION, content_type="application/json")
+        .json()
+    )
+    assert data["suggestions"] == [] and data["abstained"] is True and data["threshold"] == threshold
 
 
 def test_suggestion_fragment_is_empty_for_empty_or_meaningless_text_and_without_a_model(client, tree, people):
     client.force_login(people.cadre)
     assert "data-pick-category" not in client.get(reverse("textintel:suggest"), POLLUTION).content.decode()
     store()
-    for text in ["", "！！！", "😀😀😀", "字" * 100_000]:
-        response = client.get(reverse("textintel:suggest"), {"title": "", "content": text[:30_000]})
-        assert response.status_code == 200
-        assert ("data-pick-category" in response.content.decode()) == (text.startswith("字"))
+    for text in ["", "！！！", "😀😀😀"]:
+        response = client.get(reverse("textintel:suggest"), {"title": "", "content": text})
+        assert response.status_code == 200 and "data-category-suggest" not in response.content.decode()
+    response = client.get(reverse("textintel:suggest"), {"title": "", "content": "字" * 30_000})
+    assert response.status_code == 200 and "data-category-suggest" in response.content.decode()
 
 
 def test_suggestion_fragment_needs_login_and_the_right_to_register(client, tree, people):
@@ -103,8 +123,10 @@ def test_rest_api_suggests_categories_by_code_to_token_holders_with_intake_right
     response = api_client(people.cadre).post(url, POLLUTION, content_type="application/json")
     assert response.status_code == 200
     data = response.json()
-    assert data["model_version"] == 1 and len(data["suggestions"]) == 3
+    assert data["model_version"] == 1 and len(data["suggestions"]) == 1
+    assert data["threshold"] == 0.5 and data["abstained"] is False
     assert data["suggestions"][0]["category"] == "huanbao-pollution"
+    assert data["suggestions"][0]["evidence"] == "model+keywords"
     assert data["suggestions"][0]["group"] == "环境保护" and 0 < data["suggestions"][0]["confidence"] <= 1
     empty = api_client(people.cadre).post(
         url, {"title": "", "content": "？？"}, content_type="application/json"
@@ -141,17 +163,18 @@ def key(tree):
     return k
 
 
-@pytest.fixture
-def api_client():
+def api_client_for(user):
     from minqing.api.services import staff_token_create
 
-    def make(user):
-        if user is None:
-            return Client()
-        _token, raw = staff_token_create(actor=None, user=user)
-        return Client(HTTP_AUTHORIZATION=f"Token {raw}")
+    if user is None:
+        return Client()
+    _token, raw = staff_token_create(actor=None, user=user)
+    return Client(HTTP_AUTHORIZATION=f"Token {raw}")
 
-    return make
+
+@pytest.fixture
+def api_client():
+    return api_client_for
 
 
 def test_admin_lists_versions_warns_about_a_broken_one_and_switches_back(client, tree, people):
@@ -174,7 +197,7 @@ def test_residents_submit_page_offers_suggestions_without_login(client, tree):
     assert reverse("textintel:suggest_public") in page and "textintel/suggest.js" in page
     response = client.get(reverse("textintel:suggest_public"), POLLUTION)
     body = response.content.decode()
-    assert response.status_code == 200 and body.count("data-pick-category=") == 3
+    assert response.status_code == 200 and body.count("data-pick-category=") == 1
     assert "模型 v" not in body  # nothing about the system's internals for the public
     assert (
         "data-pick-category"
