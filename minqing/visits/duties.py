@@ -23,6 +23,9 @@ from .selectors import FIELD_ROLES, ComplianceTable, compliance, period_bounds
 
 QUOTA = "visit_quota"
 
+# Above this many people the compliance tables are read whole rather than for the people named.
+MANY_PEOPLE = 500
+
 
 def _tables(q: DutyQuery) -> Iterator[tuple[ComplianceTable, bool]]:
     """The compliance tables that cover the people, and whether each is a person's own."""
@@ -37,8 +40,11 @@ def _tables(q: DutyQuery) -> Iterator[tuple[ComplianceTable, bool]]:
         if region is not None:
             yield compliance(q.viewer, region, month, only=people), True
         return
+    # Many people (a county's overview): the whole table of each region is cheaper than an IN list of thousands,
+    # and collect() keeps only the rows of the people asked for.
+    only = people if len(people) <= MANY_PEOPLE else None
     for region in Region.objects.filter(path__in=regions_with(q.viewer, Perm.VIEW_VISITS)).order_by("path"):
-        yield compliance(q.viewer, region, month, only=people), False
+        yield compliance(q.viewer, region, month, only=only), False
 
 
 def _quota(q: DutyQuery) -> Iterator[DutyItem]:
@@ -46,26 +52,29 @@ def _quota(q: DutyQuery) -> Iterator[DutyItem]:
         return
     mine = reverse("visits:mine")
     table_url = reverse("visits:compliance")
+    # A county's overview makes one item per unmet rule of thousands of cadres: translate once, not per item.
+    title = _("%(metric)s %(value)s%(unit)s，应达 %(target)s%(unit)s")
+    metrics = {m.value: str(m.label) for m in Metric}
     for table, own in _tables(q):
         url = mine if own else f"{table_url}?{urlencode({'region': table.region.code})}"
+        ends = {p: period_bounds(table.month, p)[1] for p in {r.period for r in table.rules}}
         for row in table.rows:
             for check in row.checks:
                 if check.ok:
                     continue
                 rule = check.rule
-                value = f"{check.value:g}"
                 unit = "%" if rule.metric == Metric.COVERAGE else ""
                 yield DutyItem(
                     person_id=row.cadre.pk,
                     kind=QUOTA,
-                    title=_("%(metric)s %(value)s%(unit)s，应达 %(target)s%(unit)s")
+                    title=title
                     % {
-                        "metric": rule.get_metric_display(),
-                        "value": value,
+                        "metric": metrics[rule.metric],
+                        "value": f"{check.value:g}",
                         "target": rule.target,
                         "unit": unit,
                     },
-                    due=period_bounds(table.month, rule.period)[1],
+                    due=ends[rule.period],
                     overdue=False,
                     url=url,
                     region_path=rule.region_path,

@@ -174,3 +174,18 @@ def test_bad_filters_are_ignored_or_not_found_never_an_error(people, work):
 def test_a_cadre_with_nothing_due_is_told_so(people):
     response = _client(people.cadre_leiji).get(reverse("duties_mine"))
     assert response.context["d"].total == 0 and "目前没有待办的责任事项" in response.content.decode()
+
+
+def test_the_overview_of_many_people_reads_the_same_duties_as_for_a_few(monkeypatch, people, work):
+    from minqing.mediation import duties as mediation_duties
+    from minqing.petitions import duties as petition_duties
+    from minqing.visits import duties as visit_duties
+
+    def counts() -> dict[str, tuple[int, int]]:
+        o = _client(people.leader).get(reverse("duties_team")).context["o"]
+        return {r.person.username: (r.total, r.overdue) for r in o.rows}
+
+    few = counts()
+    for module in (petition_duties, mediation_duties, visit_duties):
+        monkeypatch.setattr(module, "MANY_PEOPLE", 0)
+    assert counts() == few and few["officer"] == (3, 1)
