@@ -14,6 +14,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.urls import reverse
@@ -56,7 +57,7 @@ class DutyQuery:
     people: Sequence[Any]  # whose duties (users)
     today: datetime.date
 
-    @property
+    @cached_property
     def person_ids(self) -> set[int]:
         return {p.pk for p in self.people}
 
@@ -113,8 +114,9 @@ def collect(query: DutyQuery) -> dict[int, list[DutyItem]]:
         seen: set[tuple[Any, ...]] = set()
         items = []
         for item in sorted(out.get(pid, []), key=lambda i: sort_key(i, order)):
-            if item.key not in seen:
-                seen.add(item.key)
+            key = item.key
+            if key not in seen:
+                seen.add(key)
                 items.append(item)
         result[pid] = items
     return result

@@ -31,12 +31,13 @@ def _disputes(q: DutyQuery) -> Iterator[DutyItem]:
     if len(ids) <= MANY_PEOPLE:
         qs = qs.filter(Q(stabilizer_id__in=ids) | Q(resolver_id__in=ids))
     url = duties.url_maker("mediation:detail")
-    risk = {r.value: str(r.label) for r in RiskLevel}
+    # Translated once per risk level, not once per dispute.
+    risk = {r.value: _("风险%(level)s") % {"level": r.label} for r in RiskLevel}
     rows = qs.values_list(
         "pk", "code", "title", "risk_level", "stabilizer_id", "resolver_id", "region_path", "region__name"
     ).order_by()
     for pk, code, title, level, stabilizer, resolver, path, place in rows:
-        note = _("风险%(level)s") % {"level": risk.get(level, "")}
+        note = risk.get(level, "")
         for person, kind in ((stabilizer, STABILIZE), (resolver, RESOLVE)):
             if person is not None and person in ids:
                 yield DutyItem(
