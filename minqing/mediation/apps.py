@@ -11,6 +11,7 @@ class MediationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import extends
+        from . import duties, extends
 
         extends.register()
+        duties.register()

@@ -12,9 +12,11 @@ class PetitionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # checks registers petitions.W001 (no CJK font for printed notices); extends fills other apps' pages.
-        from . import checks, extends  # noqa: F401
+        # checks registers petitions.W001 (no CJK font for printed notices); extends fills other apps' pages;
+        # duties adds requests and reception days to the 责任清单.
+        from . import checks, duties, extends  # noqa: F401
         from .tasks import next_run, remind_due_petitions
 
         extends.register()
+        duties.register()
         periodic("petitions_remind", remind_due_petitions, next_run)

@@ -53,6 +53,7 @@ class Perm(StrEnum):
     MANAGE_CAMPAIGNS = "manage_campaigns"  # open and close 大排查 campaigns
     VIEW_HOTSPOTS = "view_hotspots"  # hot spots and early warnings drawn from requests' text
     MANAGE_WATCHLIST = "manage_watchlist"  # the watched phrases that raise a warning
+    VIEW_DUTIES = "view_duties"  # 责任清单 of everyone working in the regions held, with what is overdue
 
 
 _CASEWORK_EDIT = {
@@ -74,6 +75,7 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
         | _FIELD_WORK
         | {Perm.APPROVE_EXTENSION, Perm.EXPORT_PETITIONS, Perm.MANAGE_RECEPTION, Perm.SUPERVISE_PETITIONS}
         | {Perm.MANAGE_QUOTAS, Perm.MEDIATE, Perm.MANAGE_CAMPAIGNS, Perm.VIEW_HOTSPOTS, Perm.MANAGE_WATCHLIST}
+        | {Perm.VIEW_DUTIES}
     ),
     Role.PETITION_OFFICER: frozenset(
         _CASEWORK_EDIT
@@ -99,6 +101,7 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
             Perm.VIEW_VISITS,
             Perm.VIEW_DISPUTES,
             Perm.VIEW_HOTSPOTS,
+            Perm.VIEW_DUTIES,
         }
     ),
     Role.SYSTEM_ADMIN: frozenset({Perm.MANAGE_CONFIG}),

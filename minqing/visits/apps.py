@@ -18,6 +18,7 @@ class VisitsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import extends
+        from . import duties, extends
 
         extends.register()
+        duties.register()
