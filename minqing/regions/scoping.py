@@ -53,6 +53,8 @@ class Perm(StrEnum):
     MANAGE_CAMPAIGNS = "manage_campaigns"  # open and close 大排查 campaigns
     VIEW_HOTSPOTS = "view_hotspots"  # hot spots and early warnings drawn from requests' text
     MANAGE_WATCHLIST = "manage_watchlist"  # the watched phrases that raise a warning
+    VIEW_POLICIES = "view_policies"  # the policy library (惠民政策): every member of staff reads it
+    MANAGE_POLICIES = "manage_policies"  # add, edit, version and retire policies (民政/社保所)
 
 
 _CASEWORK_EDIT = {
@@ -67,6 +69,8 @@ _PETITION_WORK = {Perm.VIEW_PETITIONS, Perm.INTAKE_PETITIONS, Perm.HANDLE_PETITI
 
 _FIELD_WORK = {Perm.VIEW_VISITS, Perm.LOG_VISITS, Perm.VIEW_DISPUTES, Perm.RECORD_DISPUTES}
 
+_POLICY_READ = {Perm.VIEW_POLICIES}
+
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.LEADER: frozenset(
         _CASEWORK_EDIT
@@ -74,6 +78,7 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
         | _FIELD_WORK
         | {Perm.APPROVE_EXTENSION, Perm.EXPORT_PETITIONS, Perm.MANAGE_RECEPTION, Perm.SUPERVISE_PETITIONS}
         | {Perm.MANAGE_QUOTAS, Perm.MEDIATE, Perm.MANAGE_CAMPAIGNS, Perm.VIEW_HOTSPOTS, Perm.MANAGE_WATCHLIST}
+        | _POLICY_READ
     ),
     Role.PETITION_OFFICER: frozenset(
         _CASEWORK_EDIT
@@ -81,13 +86,20 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
         | _FIELD_WORK
         | {Perm.IMPORT_HOUSEHOLDS, Perm.EXPORT_PETITIONS, Perm.MANAGE_RECEPTION}
         | {Perm.MEDIATE, Perm.MANAGE_CAMPAIGNS, Perm.VIEW_HOTSPOTS, Perm.MANAGE_WATCHLIST}
+        | _POLICY_READ
     ),
-    Role.DEPT_HANDLER: frozenset({Perm.VIEW_HOUSEHOLDS, Perm.HANDLE_ASSIGNED}),
-    Role.VILLAGE_LIAISON: frozenset(_CASEWORK_EDIT | _PETITION_WORK | _FIELD_WORK),
-    Role.VILLAGE_CADRE: frozenset(_CASEWORK_EDIT | _PETITION_WORK | _FIELD_WORK | {Perm.IMPORT_HOUSEHOLDS}),
+    Role.DEPT_HANDLER: frozenset({Perm.VIEW_HOUSEHOLDS, Perm.HANDLE_ASSIGNED} | _POLICY_READ),
+    Role.CIVIL_AFFAIRS: frozenset(
+        {Perm.VIEW_HOUSEHOLDS, Perm.HANDLE_ASSIGNED, Perm.MANAGE_POLICIES} | _POLICY_READ
+    ),
+    Role.VILLAGE_LIAISON: frozenset(_CASEWORK_EDIT | _PETITION_WORK | _FIELD_WORK | _POLICY_READ),
+    Role.VILLAGE_CADRE: frozenset(
+        _CASEWORK_EDIT | _PETITION_WORK | _FIELD_WORK | {Perm.IMPORT_HOUSEHOLDS} | _POLICY_READ
+    ),
     Role.MEDIATOR: frozenset(
         {Perm.VIEW_HOUSEHOLDS, Perm.REVEAL_IDENTITY, Perm.RECORD_RELATIONS}
         | {Perm.VIEW_DISPUTES, Perm.RECORD_DISPUTES, Perm.MEDIATE, Perm.LOG_VISITS, Perm.VIEW_VISITS}
+        | _POLICY_READ
     ),
     Role.COUNTY_SUPERVISOR: frozenset(
         {
@@ -99,6 +111,7 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
             Perm.VIEW_VISITS,
             Perm.VIEW_DISPUTES,
             Perm.VIEW_HOTSPOTS,
+            Perm.VIEW_POLICIES,
         }
     ),
     Role.SYSTEM_ADMIN: frozenset({Perm.MANAGE_CONFIG}),

@@ -1,0 +1,28 @@
+"""The policy library's test users: the 民政所 of 东坝头镇 and of 堌阳镇 next door, and the county 民政局."""
+
+import pytest
+
+from minqing.accounts.models import User
+from minqing.accounts.roles import Role
+from minqing.core.tests.factories import UserFactory, grant
+
+
+@pytest.fixture
+def office(tree) -> User:
+    u = UserFactory(username="minzheng", display_name="钱素芳")
+    grant(u, Role.CIVIL_AFFAIRS, tree.township)
+    return u
+
+
+@pytest.fixture
+def office_other(tree) -> User:
+    u = UserFactory(username="minzheng_guyang", display_name="堌阳民政")
+    grant(u, Role.CIVIL_AFFAIRS, tree.other_township)
+    return u
+
+
+@pytest.fixture
+def county_office(tree) -> User:
+    u = UserFactory(username="minzhengju", display_name="县民政局")
+    grant(u, Role.CIVIL_AFFAIRS, tree.county)
+    return u
