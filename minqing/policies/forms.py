@@ -12,7 +12,7 @@ from minqing.regions.models import Region
 from .models import AmountUnit, Category, Policy, PolicyLevel, PolicyVersion, TargetGroup
 from .services import PolicyData, VersionData
 
-_DATE = forms.DateInput(attrs={"type": "date"})
+_DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 def _area(rows: int = 3) -> forms.Textarea:

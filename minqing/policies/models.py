@@ -5,6 +5,7 @@ under a version keeps pointing at the text it was taken under (FK to `PolicyVers
 """
 
 import datetime
+import re
 
 from django.conf import settings
 from django.db import models
@@ -178,6 +179,12 @@ class PolicyVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy.name} v{self.number}"
+
+    @property
+    def phone_dial(self) -> str:
+        """The number a phone can dial: the leading digits of `phone` ("12345（政务服务便民热线）" → "12345")."""
+        match = re.match(r"[\d\-\s]+", self.phone)
+        return re.sub(r"\D", "", match.group(0)) if match else ""
 
     def in_force_on(self, day: datetime.date) -> bool:
         return self.effective_from <= day and (self.effective_until is None or self.effective_until >= day)

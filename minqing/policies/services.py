@@ -15,7 +15,7 @@ from minqing.core.errors import ServiceError
 from minqing.core.text import clean_text
 from minqing.core.versioning import bump, lock_current
 from minqing.regions.models import Region
-from minqing.regions.scoping import Actor
+from minqing.regions.scoping import Actor, Perm, require
 
 from .access import require_manage
 from .models import LEVEL_REGION, AmountUnit, Category, Policy, PolicyLevel, PolicyVersion, TargetGroup
@@ -163,9 +163,22 @@ def _clean_version(data: VersionData) -> dict[str, object]:
 @transaction.atomic
 def policy_create(*, actor: Actor, policy: PolicyData, version: VersionData) -> Policy:
     """Add a policy to the library with its first version."""
-    values = _clean_policy(policy)
+    require(actor, Perm.MANAGE_POLICIES)  # before any check of the input: a refusal tells outsiders nothing
+    errors: dict[str, list[str]] = {}
+    values: dict[str, object] = {}
+    version_values: dict[str, object] = {}
+    # Both halves are checked before refusing, so the form shows every mistake at once.
+    try:
+        values = _clean_policy(policy)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        version_values = _clean_version(version)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
     require_manage(actor, region_path=str(values["region_path"]))
-    version_values = _clean_version(version)
     user = _user(actor)
     obj = audited_create(actor=actor, obj=Policy(**values, created_by=user))
     first = PolicyVersion(policy=obj, number=1, created_by=user, **version_values)

@@ -26,3 +26,13 @@ def county_office(tree) -> User:
     u = UserFactory(username="minzhengju", display_name="县民政局")
     grant(u, Role.CIVIL_AFFAIRS, tree.county)
     return u
+
+
+@pytest.fixture
+def library(tree):
+    """The demo library, entered by the accounts that keep it in the demo."""
+    from minqing.policies.demo import DEMO_ACTOR, DEMO_COUNTY_ACTOR, demo_policies
+
+    grant(UserFactory(username=DEMO_ACTOR), Role.CIVIL_AFFAIRS, tree.township)
+    grant(UserFactory(username=DEMO_COUNTY_ACTOR), Role.CIVIL_AFFAIRS, tree.county)
+    return demo_policies(county=tree.county, township=tree.township)

@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from minqing.core.errors import ServiceError, ValidationError
-from minqing.core.paging import capped_page
 from minqing.core.request import AuthedRequest
 from minqing.core.views_util import apply_errors
 from minqing.regions.scoping import Perm, has_perm, require
@@ -38,7 +38,7 @@ def policy_list(request: AuthedRequest) -> HttpResponse:
     _can_read(request)
     q, filters, shown = filters_from(request.GET)
     hits = selectors.policy_search(actor=request.user, q=q, filters=filters)
-    page = capped_page(hits, PER_PAGE, request.GET.get("page"))
+    page = Paginator(hits, PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

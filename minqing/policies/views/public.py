@@ -1,11 +1,10 @@
 """The public library (/p/policies/): residents read and search the policies without an account."""
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-
-from minqing.core.paging import capped_page
 
 from .. import selectors
 from .common import choices, filters_from
@@ -18,7 +17,7 @@ TEMPLATES = "policies/public/"
 def library(request: HttpRequest) -> HttpResponse:
     q, filters, shown = filters_from(request.GET)
     hits = selectors.policy_search(actor=None, q=q, filters=filters, public=True)
-    page = capped_page(hits, PER_PAGE, request.GET.get("page"))
+    page = Paginator(hits, PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
