@@ -102,7 +102,8 @@ def _snippet(text: str, terms: list[str]) -> SafeString:
     spans = _spans(text, terms)
     if len(text) <= SNIPPET:
         return highlight(text, terms)
-    start = max(0, spans[0][0] - SNIPPET // 3) if spans else 0
+    # From the start when the first hit fits in the window; else from a little before the hit.
+    start = max(0, spans[0][0] - SNIPPET // 3) if spans and spans[0][1] > SNIPPET else 0
     end = min(len(text), start + SNIPPET)
     piece = text[start:end]
     prefix = "…" if start else ""

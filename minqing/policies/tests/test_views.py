@@ -160,3 +160,23 @@ def test_a_form_missing_required_fields_says_which(client, office):
     assert response.status_code == 400
     assert response.content.decode().count("invalid-feedback") >= 2
     assert not Policy.objects.exists()
+
+
+def test_the_office_list_of_another_township_does_not_show_a_local_policy(client, people, office, tree):
+    make_policy(office, {"level": PolicyLevel.TOWNSHIP, "region": tree.township, "name": "东坝头镇慰问金"})
+    client.force_login(people.outsider)
+    assert "东坝头镇慰问金" not in client.get(reverse("policies:list")).content.decode()
+    client.force_login(people.cadre)
+    assert "东坝头镇慰问金" in client.get(reverse("policies:list")).content.decode()
+
+
+def test_the_configuration_console_shows_policies_read_only(client, people, office):
+    policy = make_policy(office)
+    client.force_login(people.sysadmin)
+    assert client.get(reverse("admin:policies_policy_changelist")).status_code == 200
+    assert client.get(reverse("admin:policies_policy_add")).status_code == 403
+    before = AuditEntry.objects.count()
+    response = client.post(reverse("admin:policies_policy_change", args=[policy.pk]), {"name": "改名"})
+    assert response.status_code == 403
+    policy.refresh_from_db()
+    assert policy.name == "最低生活保障" and AuditEntry.objects.count() == before

@@ -24,7 +24,16 @@ def _menu(user) -> list[str]:
 
 
 def test_the_menu_lists_each_apps_entry_in_order_for_the_roles_held(people):
-    assert _menu(people.officer) == ["首页", "民情档案", "诉求办理", "热点预警", "下村", "矛盾调解", "导入"]
+    assert _menu(people.officer) == [
+        "首页",
+        "民情档案",
+        "诉求办理",
+        "热点预警",
+        "下村",
+        "惠民政策",
+        "矛盾调解",
+        "导入",
+    ]
     assert _menu(people.cadre)[:3] == ["首页", "民情档案", "诉求办理"]
     assert _menu(people.auditadmin) == ["首页", "审计日志"]
     assert _menu(people.sysadmin) == ["首页", "系统配置"]
