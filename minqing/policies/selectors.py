@@ -8,7 +8,10 @@ terms hit (name before 文号 before 惠及对象 before summary before conditio
 
 import datetime
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import overload
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
@@ -54,14 +57,27 @@ class PolicyFilters:
 
 @dataclass
 class PolicyHit:
+    """One policy found, with the version shown. The highlighted texts are made when a page asks for them, so a
+    long result list costs only the ranking, not the markup of rows never shown."""
+
     policy: Policy
     version: PolicyVersion | None  # the one in force on the day, else the latest
     in_force: bool
     rank: int
-    name_html: SafeString
-    doc_number_html: SafeString
-    summary_html: SafeString
+    terms: list[str] = field(default_factory=list)
     matched: list[str] = field(default_factory=list)  # the fields where a term hit
+
+    @cached_property
+    def name_html(self) -> SafeString:
+        return highlight(self.policy.name, self.terms)
+
+    @cached_property
+    def doc_number_html(self) -> SafeString:
+        return highlight(self.policy.doc_number, self.terms)
+
+    @cached_property
+    def summary_html(self) -> SafeString:
+        return _snippet(self.version.summary if self.version is not None else "", self.terms)
 
 
 def search_terms(q: str) -> list[str]:
@@ -186,7 +202,7 @@ def policy_search(
     on: datetime.date | None = None,
     public: bool = False,
     limit: int = 200,
-) -> list[PolicyHit]:
+) -> "PolicyResults":
     """The policies matching every term of `q` and the filters, best first; without terms, all of them in the
     library's order. `public`: the library as residents see it (no account), else what `actor` may read."""
     day = _today(on)
@@ -194,42 +210,109 @@ def policy_search(
     qs = _filtered(_base(actor=actor, public=public), filters or PolicyFilters(), day)
     for term in terms:
         qs = qs.filter(pk__in=Policy.objects.filter(_term_q(term)).values("pk"))
-    qs = qs.prefetch_related("versions").order_by("category", "name")
-    hits: list[PolicyHit] = []
-    for policy in qs[: limit * 2 if terms else limit]:
-        hit = _hit(policy, terms, day)
-        if hit is not None:
-            hits.append(hit)
+    # Ranking reads only the searched columns of every candidate (two queries); whole rows are then loaded for
+    # the `limit` best alone.
+    heads = list(qs.order_by("category", "name").values_list("pk", "name", "doc_number", "retired_on"))
+    texts: dict[int, list[tuple[datetime.date, datetime.date | None, dict[str, str]]]] = {}
+    version_rows = PolicyVersion.objects.filter(policy_id__in=[h[0] for h in heads]).values_list(
+        "policy_id", "effective_from", "effective_until", *_VERSION_FIELDS
+    )
+    for policy_id, start, until, *values in version_rows:
+        texts.setdefault(policy_id, []).append(
+            (start, until, dict(zip(_VERSION_FIELDS, values, strict=True)))
+        )
+    ranked: list[tuple[int, int, bool, list[str]]] = []  # (pk, rank, in force, matched fields)
+    for pk, name, doc_number, retired_on in heads:
+        scored = _score(terms, name, doc_number, retired_on, texts.get(pk, []), day)
+        if scored is not None:
+            ranked.append((pk, *scored))
     if terms:
-        hits.sort(key=lambda h: (-h.rank, h.policy.name))
-    return hits[:limit]
+        order = {pk: i for i, (pk, *_rest) in enumerate(ranked)}
+        ranked.sort(key=lambda r: (-r[1], order[r[0]]))
+    return PolicyResults(ranked[:limit], terms=terms, day=day)
 
 
-def _hit(policy: Policy, terms: list[str], day: datetime.date) -> PolicyHit | None:
-    version = version_shown(policy=policy, on=day)
-    texts = {"name": policy.name, "doc_number": policy.doc_number}
-    if version is not None:
-        texts.update({name: getattr(version, name) for name in _VERSION_FIELDS})
+class PolicyResults(Sequence[PolicyHit]):
+    """The ranked hits of a search. A page (a slice) loads its policies and their versions in two queries, so
+    ranking the whole library never loads whole rows it will not show."""
+
+    def __init__(
+        self, ranked: list[tuple[int, int, bool, list[str]]], *, terms: list[str], day: datetime.date
+    ):
+        self._ranked = ranked
+        self._terms = terms
+        self._day = day
+        self._loaded: dict[int, PolicyHit] = {}
+
+    def __len__(self) -> int:
+        return len(self._ranked)
+
+    def __iter__(self) -> Iterator[PolicyHit]:
+        return iter(self[:])  # one load for all, not one per hit
+
+    @overload
+    def __getitem__(self, index: int) -> PolicyHit: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[PolicyHit]: ...
+
+    def __getitem__(self, index: int | slice) -> PolicyHit | list[PolicyHit]:
+        if isinstance(index, slice):
+            rows = self._ranked[index]
+            self._load([pk for pk, *_rest in rows])
+            return [self._loaded[pk] for pk, *_rest in rows]
+        pk = self._ranked[index][0]
+        self._load([pk])
+        return self._loaded[pk]
+
+    def _load(self, pks: list[int]) -> None:
+        missing = [pk for pk in pks if pk not in self._loaded]
+        if not missing:
+            return
+        versions = Prefetch("versions", queryset=PolicyVersion.objects.order_by("-effective_from"))
+        policies = Policy.objects.select_related("department", "region").prefetch_related(versions)
+        loaded = policies.in_bulk(missing)
+        for pk, rank, in_force, matched in self._ranked:
+            if pk in loaded:
+                policy = loaded[pk]
+                self._loaded[pk] = PolicyHit(
+                    policy=policy,
+                    version=version_shown(policy=policy, on=self._day),
+                    in_force=in_force,
+                    rank=rank,
+                    terms=self._terms,
+                    matched=matched,
+                )
+
+
+def _score(
+    terms: list[str],
+    name: str,
+    doc_number: str,
+    retired_on: datetime.date | None,
+    versions: list[tuple[datetime.date, datetime.date | None, dict[str, str]]],
+    day: datetime.date,
+) -> tuple[int, bool, list[str]] | None:
+    """(rank, in force, fields hit) of one policy against the terms, on the version shown; None when a term
+    misses it (it hit another version's text)."""
+    live = retired_on is None or retired_on > day
+    current = (
+        next((v for v in versions if v[0] <= day and (v[1] is None or v[1] >= day)), None) if live else None
+    )
+    shown = current or max(versions, key=lambda v: v[0], default=None)
+    fields = {"name": name.lower(), "doc_number": doc_number.lower()}
+    if shown is not None:
+        fields.update({k: v.lower() for k, v in shown[2].items()})
     rank = 0
     matched: set[str] = set()
     for term in terms:
         low = term.lower()
-        hit_fields = [name for name, _w in WEIGHTS if low in texts.get(name, "").lower()]
+        hit_fields = [f for f, _w in WEIGHTS if low in fields.get(f, "")]
         if not hit_fields:
-            return None  # the term hit another version's text, not the one shown
+            return None
         matched.update(hit_fields)
-        rank += sum(w for name, w in WEIGHTS if name in hit_fields)
-    summary = version.summary if version is not None else ""
-    return PolicyHit(
-        policy=policy,
-        version=version,
-        in_force=version_current(policy=policy, on=day) is not None,
-        rank=rank,
-        name_html=highlight(policy.name, terms),
-        doc_number_html=highlight(policy.doc_number, terms),
-        summary_html=_snippet(summary, terms),
-        matched=[name for name, _w in WEIGHTS if name in matched],
-    )
+        rank += sum(w for f, w in WEIGHTS if f in hit_fields)
+    return rank, current is not None, [f for f, _w in WEIGHTS if f in matched]
 
 
 def policy_region_choices(*, actor: Actor) -> QuerySet[Region]:
