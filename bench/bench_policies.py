@@ -3,7 +3,8 @@
 Builds (once) a scratch database: the regions of 兰考县, the demo library (20 policies) entered by the demo
 民政所, and L more local policies (default 2,000: each township's own, with summaries drawn from the demo texts)
 so the library is larger than any county's real one. Then times, p50/p95 over the runs:
-  * policy_search for a township officer and for the public, for 低保, 残疾 护理, a 文号 and no words;
+  * policy_search and its first page of 20 (as the list pages show it) for a township officer and for the
+    public, for 低保, 残疾 护理, a 文号 and no words;
   * GET /p/policies/?q=低保 through the test client (DEBUG off);
 and, as the floor, one primary-key read of a policy, so the ratio to the machine's speed is printed too.
 
@@ -141,8 +142,10 @@ def run(repeat: int) -> None:
     client = Client()
     cases: list[tuple[str, Callable[[], object]]] = []
     for q in ("低保", "残疾 护理", "民发〔2021〕57号", ""):
-        cases.append((f"officer  q={q or '(none)'}", lambda q=q: policy_search(actor=officer, q=q)))
-        cases.append((f"public   q={q or '(none)'}", lambda q=q: policy_search(actor=None, q=q, public=True)))
+        cases.append((f"officer  q={q or '(none)'}", lambda q=q: policy_search(actor=officer, q=q)[0:20]))
+        cases.append(
+            (f"public   q={q or '(none)'}", lambda q=q: policy_search(actor=None, q=q, public=True)[0:20])
+        )
     cases.append(("GET /p/policies/?q=低保", lambda: client.get("/p/policies/", {"q": "低保"})))
     for label, fn in cases:
         p50, p95 = _time(fn, repeat)

@@ -210,17 +210,16 @@ def policy_search(
     qs = _filtered(_base(actor=actor, public=public), filters or PolicyFilters(), day)
     for term in terms:
         qs = qs.filter(pk__in=Policy.objects.filter(_term_q(term)).values("pk"))
-    # Ranking reads only the searched columns of every candidate (two queries); whole rows are then loaded for
-    # the `limit` best alone.
+    # Ranking reads only the searched columns of every candidate (two queries); whole rows are loaded later, for
+    # the page shown alone (PolicyResults).
     heads = list(qs.order_by("category", "name").values_list("pk", "name", "doc_number", "retired_on"))
     texts: dict[int, list[tuple[datetime.date, datetime.date | None, dict[str, str]]]] = {}
+    searched = _VERSION_FIELDS if terms else ()  # without terms only the periods count
     version_rows = PolicyVersion.objects.filter(policy_id__in=[h[0] for h in heads]).values_list(
-        "policy_id", "effective_from", "effective_until", *_VERSION_FIELDS
+        "policy_id", "effective_from", "effective_until", *searched
     )
     for policy_id, start, until, *values in version_rows:
-        texts.setdefault(policy_id, []).append(
-            (start, until, dict(zip(_VERSION_FIELDS, values, strict=True)))
-        )
+        texts.setdefault(policy_id, []).append((start, until, dict(zip(searched, values, strict=True))))
     ranked: list[tuple[int, int, bool, list[str]]] = []  # (pk, rank, in force, matched fields)
     for pk, name, doc_number, retired_on in heads:
         scored = _score(terms, name, doc_number, retired_on, texts.get(pk, []), day)
