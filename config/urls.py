@@ -10,6 +10,8 @@ urlpatterns = [
     path("audit/", include("minqing.audit.urls")),
     path("households/", include("minqing.households.urls")),
     path("petitions/", include("minqing.petitions.urls")),
+    path("policies/", include("minqing.policies.urls")),
+    path("p/policies/", include("minqing.policies.urls_public")),
     path("p/", include("minqing.petitions.urls_public")),
     path("visits/", include("minqing.visits.urls")),
     path("mediation/", include("minqing.mediation.urls")),

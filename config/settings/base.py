@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "minqing.households",
     "minqing.workcal",
     "minqing.petitions",
+    "minqing.policies",
     "minqing.api",
     "minqing.visits",
     "minqing.mediation",

@@ -36,6 +36,8 @@ DEMO_STAFF: tuple[StaffSpec, ...] = (
     StaffSpec("leader", "刘振华", "东坝头镇党委副书记", Role.LEADER, ("township",)),
     StaffSpec("officer", "赵丽娟", "镇综治中心（信访办）主任", Role.PETITION_OFFICER, ("township",)),
     StaffSpec("handler", "孙建伟", "镇民政所经办人", Role.DEPT_HANDLER, ("township",)),
+    StaffSpec("civil", "钱素芳", "镇民政所所长（惠民政策）", Role.CIVIL_AFFAIRS, ("township",)),
+    StaffSpec("civil_county", "冯建国", "县民政局社会救助股股长", Role.CIVIL_AFFAIRS, ("county",)),
     StaffSpec(
         "liaison", "王海涛", "包村干部（张庄村、雷集村）", Role.VILLAGE_LIAISON, (_ZHANGZHUANG, _LEIJI)
     ),

@@ -6,6 +6,8 @@ class Role(models.TextChoices):
     LEADER = "leader", _("乡镇领导")
     PETITION_OFFICER = "petition_officer", _("信访办/综治中心")
     DEPT_HANDLER = "dept_handler", _("部门/站所经办人")
+    # The township's 民政所/社保所 keeps the policy library (惠民政策) the other roles read.
+    CIVIL_AFFAIRS = "civil_affairs", _("民政/社保所")
     VILLAGE_LIAISON = "village_liaison", _("包村干部")
     VILLAGE_CADRE = "village_cadre", _("村干部/网格员")
     MEDIATOR = "mediator", _("调解员")

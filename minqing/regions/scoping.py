@@ -54,6 +54,8 @@ class Perm(StrEnum):
     VIEW_HOTSPOTS = "view_hotspots"  # hot spots and early warnings drawn from requests' text
     MANAGE_WATCHLIST = "manage_watchlist"  # the watched phrases that raise a warning
     VIEW_DUTIES = "view_duties"  # 责任清单 of everyone working in the regions held, with what is overdue
+    VIEW_POLICIES = "view_policies"  # the policy library (惠民政策): every member of staff reads it
+    MANAGE_POLICIES = "manage_policies"  # add, edit, version and retire policies (民政/社保所)
 
 
 _CASEWORK_EDIT = {
@@ -68,6 +70,8 @@ _PETITION_WORK = {Perm.VIEW_PETITIONS, Perm.INTAKE_PETITIONS, Perm.HANDLE_PETITI
 
 _FIELD_WORK = {Perm.VIEW_VISITS, Perm.LOG_VISITS, Perm.VIEW_DISPUTES, Perm.RECORD_DISPUTES}
 
+_POLICY_READ = {Perm.VIEW_POLICIES}
+
 ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.LEADER: frozenset(
         _CASEWORK_EDIT
@@ -76,6 +80,7 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
         | {Perm.APPROVE_EXTENSION, Perm.EXPORT_PETITIONS, Perm.MANAGE_RECEPTION, Perm.SUPERVISE_PETITIONS}
         | {Perm.MANAGE_QUOTAS, Perm.MEDIATE, Perm.MANAGE_CAMPAIGNS, Perm.VIEW_HOTSPOTS, Perm.MANAGE_WATCHLIST}
         | {Perm.VIEW_DUTIES}
+        | _POLICY_READ
     ),
     Role.PETITION_OFFICER: frozenset(
         _CASEWORK_EDIT
@@ -83,13 +88,20 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
         | _FIELD_WORK
         | {Perm.IMPORT_HOUSEHOLDS, Perm.EXPORT_PETITIONS, Perm.MANAGE_RECEPTION}
         | {Perm.MEDIATE, Perm.MANAGE_CAMPAIGNS, Perm.VIEW_HOTSPOTS, Perm.MANAGE_WATCHLIST}
+        | _POLICY_READ
     ),
-    Role.DEPT_HANDLER: frozenset({Perm.VIEW_HOUSEHOLDS, Perm.HANDLE_ASSIGNED}),
-    Role.VILLAGE_LIAISON: frozenset(_CASEWORK_EDIT | _PETITION_WORK | _FIELD_WORK),
-    Role.VILLAGE_CADRE: frozenset(_CASEWORK_EDIT | _PETITION_WORK | _FIELD_WORK | {Perm.IMPORT_HOUSEHOLDS}),
+    Role.DEPT_HANDLER: frozenset({Perm.VIEW_HOUSEHOLDS, Perm.HANDLE_ASSIGNED} | _POLICY_READ),
+    Role.CIVIL_AFFAIRS: frozenset(
+        {Perm.VIEW_HOUSEHOLDS, Perm.HANDLE_ASSIGNED, Perm.MANAGE_POLICIES} | _POLICY_READ
+    ),
+    Role.VILLAGE_LIAISON: frozenset(_CASEWORK_EDIT | _PETITION_WORK | _FIELD_WORK | _POLICY_READ),
+    Role.VILLAGE_CADRE: frozenset(
+        _CASEWORK_EDIT | _PETITION_WORK | _FIELD_WORK | {Perm.IMPORT_HOUSEHOLDS} | _POLICY_READ
+    ),
     Role.MEDIATOR: frozenset(
         {Perm.VIEW_HOUSEHOLDS, Perm.REVEAL_IDENTITY, Perm.RECORD_RELATIONS}
         | {Perm.VIEW_DISPUTES, Perm.RECORD_DISPUTES, Perm.MEDIATE, Perm.LOG_VISITS, Perm.VIEW_VISITS}
+        | _POLICY_READ
     ),
     Role.COUNTY_SUPERVISOR: frozenset(
         {
@@ -102,6 +114,7 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
             Perm.VIEW_DISPUTES,
             Perm.VIEW_HOTSPOTS,
             Perm.VIEW_DUTIES,
+            Perm.VIEW_POLICIES,
         }
     ),
     Role.SYSTEM_ADMIN: frozenset({Perm.MANAGE_CONFIG}),

@@ -19,6 +19,7 @@ from minqing.households.demo.generate import demo_generate
 from minqing.households.demo.plan import DEFAULT_SEED, DEMO_COUNTY, DemoResult
 from minqing.mediation.demo import demo_mediation
 from minqing.petitions.demo import demo_petitions
+from minqing.policies.demo import demo_policies
 from minqing.regions.models import Level, Region, subtree_q
 from minqing.regions.services import regions_load
 from minqing.visits.demo import demo_visits
@@ -85,6 +86,8 @@ def demo_load(
         township=township, seed=seed, as_of=as_of, count=max(20, households * 360 // DEMO_HOUSEHOLDS)
     )
     demo_hotspots(township=township, seed=seed, as_of=as_of)
+    # After the requests, whose loader creates the township's departments the policies name.
+    demo_policies(county=county, township=township)
     if progress:
         progress(_("下村日记与硬性规定……"))
     demo_visits(township=township, seed=seed, as_of=as_of)
@@ -118,6 +121,7 @@ def demo_county(
         progress=progress,
     )
     result.staff = staff
+    demo_policies(county=county, township=township)
     _audit(result, county, seed, _("县级压测数据"))
     return result
 

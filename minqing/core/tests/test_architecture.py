@@ -23,7 +23,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("printing",),  # shared printing: CJK PDF layout, Excel cells
     ("regions", "accounts", "audit", "workcal"),  # the foundation
     ("households",),  # the practices, in the order they may use each other
-    ("petitions",),
+    ("petitions", "policies"),  # siblings: the policy library reads the registry, not the requests
     ("mediation",),
     ("visits",),
     ("textintel", "hotspots"),  # intelligence over the practices

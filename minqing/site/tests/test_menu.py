@@ -31,6 +31,7 @@ def test_the_menu_lists_each_apps_entry_in_order_for_the_roles_held(people):
         "诉求办理",
         "热点预警",
         "下村",
+        "惠民政策",
         "矛盾调解",
         "导入",
     ]
