@@ -64,3 +64,27 @@ def test_a_cadre_logs_a_visit_online_and_sees_it_in_the_month(browser_page, tree
     page.goto(page.base_url + "/visits/")
     assert page.locator(".visit-cal .night").count() == 1
     shot(page, "visit-month")
+
+
+def test_saving_with_nobody_ticked_warns_online_and_offline_until_declared(browser_page, tree, people):
+    page = browser_page
+    household(tree.zhangzhuang, "王桂兰")
+    login(page, "cadre")
+    page.goto(page.base_url + "/visits/new/")
+    page.fill("#id_heard", "村委会开会，商量修渠")
+    page.click("#visit-submit")
+    page.wait_for_selector("#visit-status.alert-warning")
+    assert "没有勾选走访的农户" in page.inner_text("#visit-status")
+    assert "没有勾选走访的农户" in page.inner_text("[data-error-for=households]")
+    # Offline the warning comes before the entry is queued, not hours later when the queue is sent.
+    page.context.set_offline(True)
+    page.click("#visit-submit")
+    page.wait_for_selector("#visit-status.alert-warning")
+    assert page.locator("#visit-queue.d-none").count() == 1
+    shot(page, "visit-no-households")
+    page.check("#id_no_households")
+    page.click("#visit-submit")
+    page.wait_for_selector("#visit-queue:not(.d-none)")
+    page.context.set_offline(False)
+    assert wait_for(lambda: Visit.objects.count() == 1), "the declared entry was not sent when back online"
+    assert Visit.objects.get().households.count() == 0

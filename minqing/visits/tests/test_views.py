@@ -26,6 +26,7 @@ def _form(village, **extra):
         "stay_place": "",
         "heard": "群众反映灌溉渠堵了",
         "client_key": "a" * 32,
+        "no_households": "on",
     }
     data.update(extra)
     return data
@@ -78,6 +79,19 @@ def test_without_script_the_form_posts_and_redirects(client, tree, people):
     r = client.post(reverse("visits:new"), _form(tree.zhangzhuang))
     v = Visit.objects.get()
     assert r.status_code == 302 and r.url == reverse("visits:detail", args=[v.pk])
+
+
+def test_an_entry_with_nobody_ticked_is_refused_with_a_warning_unless_declared(client, tree, people):
+    client.force_login(people.cadre)
+    data = _form(tree.zhangzhuang)
+    del data["no_households"]
+    r = client.post(reverse("visits:new"), data, **JSON)
+    assert r.status_code == 400 and "本次未走访农户" in r.json()["errors"]["households"][0]
+    page = client.post(reverse("visits:new"), data).content.decode()
+    assert "没有勾选走访的农户" in page and 'name="no_households"' in page
+    assert not Visit.objects.exists()
+    r = client.post(reverse("visits:new"), {**data, "no_households": "on"}, **JSON)
+    assert r.status_code == 200 and Visit.objects.get().households.count() == 0
 
 
 def test_the_picker_finds_households_of_the_village_only(client, tree, people):
