@@ -21,7 +21,7 @@ from minqing.households.selectors import registry_search
 from minqing.mediation.selectors import dispute_list_open_in_region
 from minqing.petitions.access import scope_petitions
 from minqing.petitions.models import Petition, Status
-from minqing.regions.models import Level, Region, subtree_q
+from minqing.regions.models import PATH_DIGITS, Level, Region, subtree_q
 from minqing.regions.scoping import Perm, can_see_path, get_for_actor, has_perm, region_q, regions_with, scope
 
 from .models import Attendance, Course, Metric, Period, QuotaRule, Topic, Visit, VisitHousehold
@@ -316,6 +316,11 @@ def coverage(actor: User, region: Region, days: int = DEFAULT_COVERAGE_DAYS) -> 
         Region.objects.filter(subtree_q(region.path, "path"), level=Level.VILLAGE).select_related("parent")
     )
     found = coverage_by_village(None, since, within=region.path)
+    if region.level < Level.TOWNSHIP:
+        # Across a county, a township with no household registered is not using the registry yet: its villages
+        # would fill the table at 0 households (and 100 %) around the ones at work.
+        working = {path[: PATH_DIGITS[Level.TOWNSHIP]] for path, counts in found.items() if counts[0]}
+        villages = [v for v in villages if v.path[: PATH_DIGITS[Level.TOWNSHIP]] in working]
     rows = [VillageCoverage(v, *found.get(v.path, (0, 0, 0, 0))) for v in villages]
     rows.sort(key=lambda r: (r.pct, -r.special_unvisited, r.village.path))
     return rows

@@ -256,3 +256,18 @@ def test_an_outsider_cannot_turn_someone_elses_visit_into_a_dispute(client, tree
     client.force_login(people.outsider)
     assert client.get(reverse("visits:dispute_new", args=[v.pk])).status_code == 404
     assert client.post(reverse("visits:dispute_new", args=[v.pk]), {"title": "x"}).status_code == 404
+
+
+def test_county_coverage_leaves_out_townships_without_a_registry(client, tree, people):
+    household(tree.zhangzhuang)
+    client.force_login(people.supervisor)
+    body = client.get(reverse("visits:coverage"), {"region": tree.county.code}).content.decode()
+    assert "张庄村" in body and "雷集村" in body
+    assert "堌阳村" not in body
+
+
+def test_township_coverage_keeps_an_empty_village(client, tree, people):
+    household(tree.zhangzhuang)
+    client.force_login(people.leader)
+    body = client.get(reverse("visits:coverage"), {"region": tree.township.code}).content.decode()
+    assert "张庄村" in body and "雷集村" in body
