@@ -360,15 +360,16 @@ def _areas(actor: User, counts: dict[str, int]) -> tuple[list[dict[str, Any]], b
     village of the county, and a list of other townships' villages at 0 households hides the ones at work."""
     paths = regions_with(actor, Perm.VIEW_HOUSEHOLDS)
     if not any(len(p) < PATH_DIGITS[Level.TOWNSHIP] for p in paths):
-        rows = [dict(v) for v in village_qs(actor=actor).values("name", "path")[:60]]
-        for v in rows:
-            v["households"] = sum(n for p, n in counts.items() if p.startswith(v["path"]))
-        return rows, False, 0
+        villages: list[dict[str, Any]] = []
+        for v in village_qs(actor=actor).values("name", "path")[:60]:
+            n = sum(c for p, c in counts.items() if p.startswith(str(v["path"])))
+            villages.append({**v, "households": n})
+        return villages, False, 0
     q = Q(pk__in=[])
     for path in paths:
         q |= subtree_q(path, "path")
     townships = Region.objects.filter(q, level=Level.TOWNSHIP, is_active=True).order_by("path")
-    rows = []
+    rows: list[dict[str, Any]] = []
     idle = 0
     for t in townships.values("name", "path"):
         n = sum(c for p, c in counts.items() if p.startswith(t["path"]))
