@@ -88,3 +88,38 @@ def test_saving_with_nobody_ticked_warns_online_and_offline_until_declared(brows
     page.context.set_offline(False)
     assert wait_for(lambda: Visit.objects.count() == 1), "the declared entry was not sent when back online"
     assert Visit.objects.get().households.count() == 0
+
+
+def test_on_the_seventh_the_leader_sees_running_and_the_pace_on_a_phone(
+    browser_page, tree, people, monkeypatch, settings
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from minqing.visits import selectors
+    from minqing.visits.models import Metric, Period
+    from minqing.visits.services import quota_rule_save
+
+    from .helpers import log
+
+    settings.MINQING_VISIT_BACKDATE_DAYS = 120
+    month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    for metric, target in ((Metric.VILLAGE_DAYS, 8), (Metric.NIGHTS, 2)):
+        quota_rule_save(
+            actor=people.leader,
+            region=tree.township,
+            role="village_cadre",
+            metric=metric,
+            period=Period.MONTH,
+            target=target,
+        )
+    log(people.cadre, tree.zhangzhuang, month, households=[household(tree.zhangzhuang)])
+    monkeypatch.setattr(selectors, "_today", lambda: month.replace(day=7))
+    page = browser_page
+    login(page, "leader")
+    page.goto(page.base_url + f"/visits/compliance/?month={month:%Y-%m}")
+    row = page.locator('tr[data-cadre="cadre"]')
+    assert "进行中" in row.inner_text() and "走读" not in row.inner_text()
+    assert "还需下村 7 天" in row.inner_text() and "还需住村 2 夜" in row.inner_text()
+    shot(page, "visits-compliance-running")

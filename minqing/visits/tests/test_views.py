@@ -271,3 +271,40 @@ def test_township_coverage_keeps_an_empty_village(client, tree, people):
     client.force_login(people.leader)
     body = client.get(reverse("visits:coverage"), {"region": tree.township.code}).content.decode()
     assert "张庄村" in body and "雷集村" in body
+
+
+def test_on_the_seventh_the_pages_show_running_with_the_pace_and_nobody_walk_in(
+    client, tree, people, monkeypatch, settings
+):
+    from minqing.visits import selectors
+    from minqing.visits.models import Metric, Period
+    from minqing.visits.services import quota_rule_save
+
+    settings.MINQING_VISIT_BACKDATE_DAYS = 120
+    month = (TODAY.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    quota_rule_save(
+        actor=people.leader,
+        region=tree.township,
+        role="village_cadre",
+        metric=Metric.VILLAGE_DAYS,
+        period=Period.MONTH,
+        target=8,
+    )
+    log(
+        people.cadre,
+        tree.zhangzhuang,
+        month + datetime.timedelta(days=2),
+        households=[household(tree.zhangzhuang)],
+    )
+    monkeypatch.setattr(selectors, "_today", lambda: month.replace(day=7))
+    client.force_login(people.leader)
+    body = client.get(reverse("visits:compliance"), {"month": month.strftime("%Y-%m")}).content.decode()
+    assert "还需下村 7 天" in body and 'data-verdict="running"' in body
+    assert "走读</strong>" not in body and "走读 0 名" in body and "进行中 2 名" in body
+    client.force_login(people.cadre)
+    mine = client.get(reverse("visits:mine"), {"month": month.strftime("%Y-%m")}).content.decode()
+    assert "还需下村 7 天" in mine and "本月记为“走读”" not in mine
+    monkeypatch.setattr(selectors, "_today", lambda: TODAY)
+    client.force_login(people.leader)
+    body = client.get(reverse("visits:compliance"), {"month": month.strftime("%Y-%m")}).content.decode()
+    assert "走读</strong>" in body and "还需下村" not in body
