@@ -366,7 +366,7 @@ def unvisited_households(
 # ---- compliance ----------------------------------------------------------------------------------------
 
 
-PACE = {
+PACE: dict[str, Any] = {
     Metric.VILLAGE_DAYS: gettext_lazy("还需下村 %(n)s 天，剩 %(d)d 天"),
     Metric.NIGHTS: gettext_lazy("还需住村 %(n)s 夜，剩 %(d)d 天"),
     Metric.HOUSEHOLDS: gettext_lazy("还需走访 %(n)s 户，剩 %(d)d 天"),
