@@ -397,7 +397,7 @@ class Agreement(TimeStampedModel):
 
     mediation = models.OneToOneField(Mediation, on_delete=models.CASCADE, related_name="agreement")
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="agreements")
-    number = models.CharField(_("协议编号"), max_length=40, unique=True)
+    number = models.CharField(_("协议编号"), max_length=130, unique=True)  # a committee's name is up to 100
     form = models.CharField(_("协议形式"), max_length=8, choices=AgreementForm.choices)
     reached_on = models.DateField(_("达成日期"))
     facts = models.TextField(_("纠纷主要事实"))
