@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,7 @@ from minqing.regions.scoping import (
     regions_with,
     scope,
 )
+from minqing.regions.selectors import regions_below
 from minqing.workcal.selectors import work_calendar
 
 from . import extensions
@@ -35,7 +37,7 @@ from .models import (
     Satisfaction,
     Status,
 )
-from .services import normalize_tracking_code
+from .services import PER_SLOT, normalize_tracking_code, reception_slots
 
 SOON_WORKING_DAYS = 3
 
@@ -390,6 +392,28 @@ def reception_day_list_upcoming(*, region_path: str = "", days: int = 60) -> Que
     if region_path:
         qs = qs.filter(subtree_q(region_path))
     return qs.select_related("leader", "region").order_by("date", "start_time")
+
+
+def reception_day_get_public(*, pk: int) -> ReceptionDay:
+    """A published, upcoming reception day a resident may book, or Http404 (past, hidden or unknown alike)."""
+    day = reception_day_list_upcoming().filter(pk=pk).first()
+    if day is None:
+        raise Http404
+    return day
+
+
+def reception_booking_choices(*, day: ReceptionDay) -> dict[str, Any]:
+    """What the booking form offers: the villages of the day's township, and each slot with room left or not."""
+    taken = dict(
+        day.registrations.filter(slot__isnull=False)
+        .values_list("slot")
+        .annotate(n=Count("id"))
+        .values_list("slot", "n")
+    )
+    return {
+        "villages": list(regions_below(day.region_path, Level.VILLAGE).order_by("path")),
+        "slots": [(t, taken.get(t, 0) < PER_SLOT) for t in reception_slots(day)],
+    }
 
 
 def satisfaction_summary(*, qs: QuerySet[Petition]) -> dict[str, int]:
