@@ -76,3 +76,37 @@ def test_an_outsider_sees_no_similar_request_of_another_township(client, tree, p
     mine = register(people.outsider, tree.other_village, title=TITLE, content=STORIES[1])
     page = client.get(reverse("petitions:detail", args=[mine.pk])).content.decode()
     assert "没有相近的诉求" in page
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_in_the_browser_the_intake_hint_and_the_request_page_list_the_same_requests(
+    browser_page, tree, people
+):
+    from minqing.core.tests.browser import login, shot
+
+    earlier = [
+        register(
+            people.officer, tree.zhangzhuang, title=TITLE, content=story, submitter_phone=f"1390000000{i}"
+        )
+        for i, story in enumerate(STORIES[:4])
+    ]
+    shown = register(
+        people.officer, tree.zhangzhuang, title=TITLE, content=STORIES[4], submitter_phone="13911112222"
+    )
+    page = browser_page
+    login(page, "officer")
+    page.goto(page.base_url + "/petitions/new/")
+    page.select_option("#id_region", label="东坝头镇 · 张庄村")
+    page.fill("#id_title", TITLE)
+    page.locator("#id_title").blur()
+    hint = page.locator("[data-testid=similar-hint] li")
+    hint.first.wait_for()
+    typed = {c for c in hint.evaluate_all("els => els.map(e => e.dataset.code)")}
+    assert typed == {p.tracking_code for p in [*earlier, shown]}
+    page.goto(page.base_url + f"/petitions/{shown.pk}/")
+    box = page.locator("[data-testid=similar-card] li")
+    listed = {c for c in box.evaluate_all("els => els.map(e => e.dataset.code)")}
+    assert listed == {p.tracking_code for p in earlier}
+    assert "标题相同" in page.inner_text("[data-testid=similar-card]")
+    shot(page, "petition-similar-box")
