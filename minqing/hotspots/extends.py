@@ -1,13 +1,14 @@
 """What hot spots add to the petitions practice (registered in `HotspotsConfig.ready()`): every new request is
-indexed for near-duplicates in its registration's transaction, and the request page and the intake hint show
-similar requests and the hot spots a request belongs to."""
+indexed for near-duplicates in its registration's transaction; the index answers the petitions' one
+similar-requests selector (extensions.similar_text), so the intake hint and the request page agree; and the
+request page shows the hot spots a request belongs to and its keywords."""
 
 from typing import Any
 
 from minqing.accounts.models import User
 from minqing.core import panels
 from minqing.petitions import extensions
-from minqing.petitions.extensions import TypedRequest
+from minqing.petitions.extensions import TextMatch, TypedRequest
 from minqing.petitions.models import Petition
 
 from . import selectors
@@ -19,26 +20,23 @@ def _index(petition: Petition) -> None:
     petition_indexed(petition=petition)
 
 
+def _similar_text(user: User, typed: TypedRequest, exclude: int | None) -> list[TextMatch]:
+    hits = selectors.similar_text(
+        user, title=typed.title, content=typed.content, region_path=typed.region_path, exclude=exclude
+    )
+    return [TextMatch(m.petition, m.score) for m in hits]
+
+
 def _petition(user: User, p: Petition) -> dict[str, Any]:
     return {
-        "similar_text": selectors.similar_to_petition(user, p),
         "keywords": selectors.petition_keywords(p),
         "in_hotspots": selectors.hotspots_of_petition(user, p),
     }
 
 
-def _intake(user: User, typed: TypedRequest) -> dict[str, Any]:
-    hits = selectors.similar_text(
-        user, title=typed.title, content=typed.content, region_path=typed.region_path
-    )
-    return {"text_hits": hits}
-
-
 def register() -> None:
     extensions.subscribe(extensions.after_register, _index)
+    extensions.subscribe(extensions.similar_text, _similar_text)
     panels.register(
-        panels.PETITION, panels.Panel("similar", "hotspots/_petition_similar.html", 10, _petition)
-    )
-    panels.register(
-        panels.PETITION_INTAKE, panels.Panel("similar_text", "hotspots/_intake_similar.html", 10, _intake)
+        panels.PETITION, panels.Panel("hotspots", "hotspots/_petition_hotspots.html", 10, _petition)
     )

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from minqing.accounts.models import User
-from minqing.regions.models import Level, Region, prefix_q, subtree_q
+from minqing.regions.models import PATH_DIGITS, Level, Region, prefix_q, subtree_q
 from minqing.regions.scoping import Perm, get_for_actor, regions_with, scope
 
 from .models import (
@@ -297,7 +297,9 @@ class Attention:
     active_feud_count: int
     grave_feuds: int
     imports: list[Any]
-    villages: list[dict[str, Any]]
+    villages: list[dict[str, Any]]  # name, path, households: villages, or townships for a county-wide actor
+    by_township: bool = False
+    idle_townships: int = 0  # townships in a county-wide actor's regions with no household registered yet
 
 
 def attention(*, actor: User) -> Attention:
@@ -332,12 +334,10 @@ def attention(*, actor: User) -> Attention:
         .order_by("-severity", "-since")
     )
     feud_counts = feuds.order_by().aggregate(total=Count("id"), grave=Count("id", filter=Q(severity=3)))
-    villages: list[dict[str, Any]] = [dict(v) for v in village_qs(actor=actor).values("name", "path")[:60]]
     counts = dict(
         households.values_list("region_path").annotate(n=Count("id")).values_list("region_path", "n")
     )
-    for v in villages:
-        v["households"] = sum(n for p, n in counts.items() if p.startswith(v["path"]))
+    areas, by_township, idle = _areas(actor, counts)
     return Attention(
         households=households.count(),
         residents=residents.count(),
@@ -346,8 +346,38 @@ def attention(*, actor: User) -> Attention:
         active_feud_count=feud_counts["total"],
         grave_feuds=feud_counts["grave"],
         imports=list(ImportJob.objects.filter(created_by=actor).order_by("-created_at")[:5]),
-        villages=villages,
+        villages=areas,
+        by_township=by_township,
+        idle_townships=idle,
     )
+
+
+def _areas(actor: User, counts: dict[str, int]) -> tuple[list[dict[str, Any]], bool, int]:
+    """The rows of the home page's "households per village" table, and whether they are townships.
+
+    Within a township every village is listed, an empty one included (not registered yet). A county-wide actor
+    gets one row per township instead, and only the townships that use the registry: the region tree holds every
+    village of the county, and a list of other townships' villages at 0 households hides the ones at work."""
+    paths = regions_with(actor, Perm.VIEW_HOUSEHOLDS)
+    if not any(len(p) < PATH_DIGITS[Level.TOWNSHIP] for p in paths):
+        villages: list[dict[str, Any]] = []
+        for v in village_qs(actor=actor).values("name", "path")[:60]:
+            n = sum(c for p, c in counts.items() if p.startswith(str(v["path"])))
+            villages.append({**v, "households": n})
+        return villages, False, 0
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= subtree_q(path, "path")
+    townships = Region.objects.filter(q, level=Level.TOWNSHIP, is_active=True).order_by("path")
+    rows: list[dict[str, Any]] = []
+    idle = 0
+    for t in townships.values("name", "path"):
+        n = sum(c for p, c in counts.items() if p.startswith(t["path"]))
+        if n:
+            rows.append({**t, "households": n})
+        else:
+            idle += 1
+    return rows, True, idle
 
 
 def import_job_qs(*, actor: User) -> QuerySet[ImportJob]:

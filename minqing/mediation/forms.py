@@ -286,6 +286,25 @@ class CampaignForm(Form):
     title = forms.CharField(label=_("名称"), max_length=200)
     starts_on = forms.DateField(label=_("开始日期"), widget=DATE)
     ends_on = forms.DateField(label=_("结束日期"), widget=DATE)
+    coverage = forms.ChoiceField(
+        label=_("覆盖的村"),
+        choices=[("all", _("全乡镇所有村")), ("some", _("部分村"))],
+        widget=forms.RadioSelect,
+        initial="all",
+        required=False,  # not sent: the whole township, as before villages could be chosen
+    )
+    villages = forms.ModelMultipleChoiceField(
+        queryset=Region.objects.none(),
+        label=_("选择村（部分村时）"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    area = forms.CharField(
+        label=_("排查范围说明"),
+        max_length=200,
+        required=False,
+        help_text=_("部分村时写明为什么是这些村，如：沿新修道路两侧的村、拆迁片区周边"),
+    )
     checklist = forms.CharField(
         label=_("排查事项（每行一项）"),
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -293,9 +312,26 @@ class CampaignForm(Form):
         max_length=5000,
     )
 
-    def __init__(self, *args: Any, townships: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, townships: Any = None, villages: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = townships if townships is not None else Region.objects.none()  # type: ignore[attr-defined]
+        field = self.fields["villages"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = villages.select_related("parent") if villages is not None else Region.objects.none()
+        if townships is not None and townships.count() > 1:
+            field.label_from_instance = lambda r: f"{r.parent.name} · {r.name}" if r.parent_id else r.name  # type: ignore[method-assign,assignment]
+
+    def chosen_villages(self) -> list[Region] | None:
+        """The villages chosen, or None for the whole township."""
+        if self.cleaned_data.get("coverage") != "some":
+            return None
+        return list(self.cleaned_data.get("villages") or [])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("coverage") == "some" and not data.get("villages"):
+            self.add_error("villages", _("请至少选择一个村。"))
+        return data
 
 
 class VillageReportForm(Form):

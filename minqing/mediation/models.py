@@ -97,7 +97,7 @@ class CampaignStatus(models.TextChoices):
 
 
 class Campaign(TimeStampedModel):
-    """大排查: a township's screening of its villages over a period against a checklist."""
+    """大排查: a township's screening of its villages (all, or those chosen) over a period against a checklist."""
 
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("乡镇"))
     region_path = models.CharField(max_length=15, db_index=True, editable=False)
@@ -105,6 +105,9 @@ class Campaign(TimeStampedModel):
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"))
     checklist = models.JSONField(_("排查事项"), default=list)
+    # Which villages owe a report are its CampaignVillage rows; this says why those (along a new road, around a
+    # demolition). Empty for a campaign of the whole township.
+    area = models.CharField(_("排查范围"), max_length=200, blank=True)
     status = models.CharField(
         _("状态"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.OPEN
     )
@@ -397,7 +400,7 @@ class Agreement(TimeStampedModel):
 
     mediation = models.OneToOneField(Mediation, on_delete=models.CASCADE, related_name="agreement")
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="agreements")
-    number = models.CharField(_("协议编号"), max_length=40, unique=True)
+    number = models.CharField(_("协议编号"), max_length=130, unique=True)  # a committee's name is up to 100
     form = models.CharField(_("协议形式"), max_length=8, choices=AgreementForm.choices)
     reached_on = models.DateField(_("达成日期"))
     facts = models.TextField(_("纠纷主要事实"))

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from minqing.accounts.models import User
 from minqing.households.models import Household, Resident
-from minqing.regions.models import Level, Region, subtree_q
+from minqing.regions.models import PATH_DIGITS, Level, Region, subtree_q
 from minqing.regions.scoping import Perm, get_for_actor, holders, region_q, regions_with, scope
 
 from .models import (
@@ -165,10 +165,14 @@ def dispute_detail(*, actor: User, pk: int) -> DisputeDetail:
 
 
 def campaign_qs(*, actor: User) -> QuerySet[Campaign]:
-    """Campaigns of the actor's townships, and those covering one of the actor's villages."""
+    """Campaigns of the actor's townships, and those covering one of the actor's villages: a village cadre does
+    not see a campaign of other villages of the township."""
     q = Q(pk__in=[])
     for path in regions_with(actor, Perm.VIEW_DISPUTES):
-        q |= subtree_q(path) | Q(region_path__in=[path[:i] for i in range(len(path))])
+        q |= subtree_q(path)
+        if len(path) > PATH_DIGITS[Level.TOWNSHIP]:
+            covered = CampaignVillage.objects.filter(subtree_q(path[: PATH_DIGITS[Level.VILLAGE]]))
+            q |= Q(pk__in=covered.values("campaign_id"))
     return Campaign.objects.filter(q)
 
 

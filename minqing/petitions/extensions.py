@@ -23,6 +23,17 @@ class TypedRequest:
     region_path: str  # empty until a village is chosen
 
 
+@dataclass(frozen=True)
+class TextMatch:
+    petition: Petition
+    score: float  # 0–100, how nearly the text repeats the one asked about
+
+
+# Finders of requests whose text nearly repeats a typed or shown one, among those `actor` may see, without the
+# request `exclude` (the one shown): hot spots' near-duplicate index. selectors.petition_list_similar merges
+# their answers with its own, so the intake hint and the request page give the same answer.
+similar_text: list[Callable[[User, TypedRequest, int | None], list[TextMatch]]] = []
+
 # Called inside petition_register's transaction for every new request, whatever the channel: a hook's writes
 # commit or roll back with the request (the duplicate index: the next intake of the same matter must already
 # find this one).

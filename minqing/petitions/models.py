@@ -459,10 +459,24 @@ class ReceptionDay(TimeStampedModel):
 
 
 class ReceptionRegistration(TimeStampedModel):
+    """A booking for a reception day: made at the desk by staff, or by the resident on the public page (online,
+    with a slot and a code to quote on the day)."""
+
     day = models.ForeignKey(ReceptionDay, on_delete=models.CASCADE, related_name="registrations")
     name = models.CharField(_("姓名"), max_length=50)
     phone = models.CharField(_("电话"), max_length=20)
     topic = models.CharField(_("反映事项"), max_length=200)
+    village = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("所在村（社区）"),
+    )
+    slot = models.TimeField(_("预约时段"), null=True, blank=True)
+    online = models.BooleanField(_("网上预约"), default=False)
+    code = models.CharField(_("预约号"), max_length=10, blank=True, db_index=True)
     attended = models.BooleanField(_("到场"), default=False)
     petition = models.ForeignKey(
         Petition,

@@ -6,12 +6,14 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from minqing.accounts.models import Department, RoleAssignment, User
 from minqing.accounts.roles import Role
 from minqing.households.models import Household
-from minqing.regions.models import Level, Region, subtree_q
+from minqing.regions.models import PATH_DIGITS, Level, Region, subtree_q
 from minqing.regions.scoping import (
     WIDE_PATH_DIGITS,
     Perm,
@@ -21,8 +23,10 @@ from minqing.regions.scoping import (
     regions_with,
     scope,
 )
+from minqing.regions.selectors import regions_below
 from minqing.workcal.selectors import work_calendar
 
+from . import extensions
 from .access import get_petition_for_actor, scope_petitions
 from .models import (
     OPEN_STATUSES,
@@ -33,7 +37,7 @@ from .models import (
     Satisfaction,
     Status,
 )
-from .services import normalize_tracking_code
+from .services import PER_SLOT, normalize_tracking_code, reception_slots
 
 SOON_WORKING_DAYS = 3
 
@@ -42,38 +46,85 @@ def petition_qs(*, actor: User, for_sorted_page: bool = False) -> QuerySet[Petit
     return scope_petitions(Petition.objects.all(), actor, for_sorted_page=for_sorted_page)
 
 
+@dataclass
+class SimilarRequest:
+    petition: Petition
+    reasons: list[str]
+    score: float | None = None  # the text similarity, when the text is why
+
+
+# How many requests the hint and the request page list: enough to spot a repeat, few enough to read.
+SIMILAR_LIMIT = 8
+
+
 def petition_list_similar(
     *,
     actor: User,
     region_path: str,
-    category: Category | None,
+    category: Category | None = None,
     phone: str = "",
     household: Household | None = None,
+    title: str = "",
+    content: str = "",
+    exclude: int | None = None,
     days: int = 90,
-) -> list[Petition]:
-    """The hint shown at intake, among the requests the actor may see: recent requests from the same phone or
-    household, then recent requests on the same matter (category) in the same village. At most 20."""
+    limit: int = SIMILAR_LIMIT,
+) -> list[SimilarRequest]:
+    """The one answer to "which requests are like this one", for the hint under the intake form and the box on
+    the request page alike, among the requests the actor may see: recent ones from the same phone or household,
+    on the same matter (category) in the same village, with the same title in the township, and those whose text
+    nearly repeats it (the extensions.similar_text finders). Each says why; the most reasons first."""
     since = timezone.localdate() - datetime.timedelta(days=days)
-    found: list[Petition] = []
     base = (
         petition_qs(actor=actor)
         .filter(registered_on__gte=since, merged_into__isnull=True)
-        .select_related("category")
+        .select_related("category", "region")
         .order_by("-registered_on", "-id")
     )
-    if phone or household is not None:
-        who = Q()
-        if phone:
-            who |= Q(submitter_phone=phone)
-        if household is not None:
-            who |= Q(household=household)
-        found.extend(base.filter(who)[:10])
+    if exclude:
+        base = base.exclude(pk=exclude)
+    found: dict[int, SimilarRequest] = {}
+
+    def add(rows: Any, reason: str, score: float | None = None) -> None:
+        for p in rows:
+            hit = found.setdefault(p.pk, SimilarRequest(p, []))
+            if reason not in hit.reasons:
+                hit.reasons.append(reason)
+            if score is not None:
+                hit.score = max(hit.score or 0.0, score)
+
+    if phone:
+        add(base.filter(submitter_phone=phone)[:10], _("同一电话"))
+    if household is not None:
+        add(base.filter(household=household)[:10], _("同一户"))
     if category is not None and region_path:
-        seen = {p.pk for p in found}
-        found.extend(
-            p for p in base.filter(region_path=region_path, category=category)[:10] if p.pk not in seen
-        )
-    return found
+        add(base.filter(region_path=region_path, category=category)[:10], _("同村同类"))
+    township = region_path[: PATH_DIGITS[Level.TOWNSHIP]]
+    title = title.strip()
+    if title and len(township) == PATH_DIGITS[Level.TOWNSHIP]:
+        add(base.filter(subtree_q(township), title=title)[:20], _("标题相同"))
+    if (title or content.strip()) and region_path:
+        typed = extensions.TypedRequest(title=title, content=content, region_path=region_path)
+        for finder in extensions.similar_text:
+            for m in finder(actor, typed, exclude):
+                add([m.petition], _("内容相近"), m.score)
+    ranked = sorted(found.values(), key=lambda s: (-len(s.reasons), -(s.score or 0.0), -s.petition.pk))
+    return ranked[:limit]
+
+
+def petition_list_similar_to(*, actor: User, petition: Petition) -> list[SimilarRequest]:
+    """What the intake hint said, or would say, of this request: the same selector on its own fields."""
+    p = petition
+    return petition_list_similar(
+        actor=actor,
+        region_path=p.region_path,
+        category=p.category,
+        phone=p.submitter_phone,
+        household=p.household,
+        title=p.title,
+        content=p.content,
+        exclude=p.pk,
+    )
 
 
 def petition_get_by_code(*, actor: User, code: str) -> Petition | None:
@@ -341,6 +392,28 @@ def reception_day_list_upcoming(*, region_path: str = "", days: int = 60) -> Que
     if region_path:
         qs = qs.filter(subtree_q(region_path))
     return qs.select_related("leader", "region").order_by("date", "start_time")
+
+
+def reception_day_get_public(*, pk: int) -> ReceptionDay:
+    """A published, upcoming reception day a resident may book, or Http404 (past, hidden or unknown alike)."""
+    day = reception_day_list_upcoming().filter(pk=pk).first()
+    if day is None:
+        raise Http404
+    return day
+
+
+def reception_booking_choices(*, day: ReceptionDay) -> dict[str, Any]:
+    """What the booking form offers: the villages of the day's township, and each slot with room left or not."""
+    taken = dict(
+        day.registrations.filter(slot__isnull=False)
+        .values_list("slot")
+        .annotate(n=Count("id"))
+        .values_list("slot", "n")
+    )
+    return {
+        "villages": list(regions_below(day.region_path, Level.VILLAGE).order_by("path")),
+        "slots": [(t, taken.get(t, 0) < PER_SLOT) for t in reception_slots(day)],
+    }
 
 
 def satisfaction_summary(*, qs: QuerySet[Petition]) -> dict[str, int]:

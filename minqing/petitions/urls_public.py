@@ -15,4 +15,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("track/<int:pk>/reopen/", public.reopen, name="reopen"),
     path("track/<int:pk>/review/", public.review, name="review"),
     path("reception/", public.reception, name="reception"),
+    path("reception/<int:pk>/book/", public.reception_book, name="reception_book"),
+    path("reception/booked/", public.reception_booked, name="reception_booked"),
 ]

@@ -25,6 +25,7 @@ class VisitForm(StyledForm):
         label=_("听到的民情"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
     )
     households = forms.CharField(required=False, widget=forms.HiddenInput)
+    no_households = forms.BooleanField(label=_("本次未走访农户（开会、值班等）"), required=False)
     client_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, villages: list[Region], **kwargs: Any) -> None:

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from django.db.models import CharField, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
@@ -13,6 +14,7 @@ from django.db.models.functions import Cast, Substr
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from minqing.accounts.models import RoleAssignment, User
 from minqing.accounts.roles import Role
@@ -21,7 +23,7 @@ from minqing.households.selectors import registry_search
 from minqing.mediation.selectors import dispute_list_open_in_region
 from minqing.petitions.access import scope_petitions
 from minqing.petitions.models import Petition, Status
-from minqing.regions.models import Level, Region, subtree_q
+from minqing.regions.models import PATH_DIGITS, Level, Region, subtree_q
 from minqing.regions.scoping import Perm, can_see_path, get_for_actor, has_perm, region_q, regions_with, scope
 
 from .models import Attendance, Course, Metric, Period, QuotaRule, Topic, Visit, VisitHousehold
@@ -31,6 +33,10 @@ DEFAULT_COVERAGE_DAYS = 90
 
 
 # ---- periods -------------------------------------------------------------------------------------------
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
 
 
 def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -49,7 +55,7 @@ def period_bounds(month: datetime.date, period: str) -> tuple[datetime.date, dat
 
 def parse_month(raw: str | None) -> datetime.date:
     """'2026-11' → 1 Nov 2026; anything else → this month."""
-    today = timezone.localdate()
+    today = _today()
     try:
         y, m = (int(x) for x in (raw or "").split("-")[:2])
         return datetime.date(y, m, 1)
@@ -316,6 +322,11 @@ def coverage(actor: User, region: Region, days: int = DEFAULT_COVERAGE_DAYS) -> 
         Region.objects.filter(subtree_q(region.path, "path"), level=Level.VILLAGE).select_related("parent")
     )
     found = coverage_by_village(None, since, within=region.path)
+    if region.level < Level.TOWNSHIP:
+        # Across a county, a township with no household registered is not using the registry yet: its villages
+        # would fill the table at 0 households (and 100 %) around the ones at work.
+        working = {path[: PATH_DIGITS[Level.TOWNSHIP]] for path, counts in found.items() if counts[0]}
+        villages = [v for v in villages if v.path[: PATH_DIGITS[Level.TOWNSHIP]] in working]
     rows = [VillageCoverage(v, *found.get(v.path, (0, 0, 0, 0))) for v in villages]
     rows.sort(key=lambda r: (r.pct, -r.special_unvisited, r.village.path))
     return rows
@@ -355,12 +366,59 @@ def unvisited_households(
 # ---- compliance ----------------------------------------------------------------------------------------
 
 
+PACE: dict[str, Any] = {
+    Metric.VILLAGE_DAYS: gettext_lazy("还需下村 %(n)s 天，剩 %(d)d 天"),
+    Metric.NIGHTS: gettext_lazy("还需住村 %(n)s 夜，剩 %(d)d 天"),
+    Metric.HOUSEHOLDS: gettext_lazy("还需走访 %(n)s 户，剩 %(d)d 天"),
+    Metric.COVERAGE: gettext_lazy("覆盖率还差 %(n)s 个百分点，剩 %(d)d 天"),
+}
+
+
+class Verdict(StrEnum):
+    MET = "met"  # 达标 (a target reached stays reached, so this shows before the period ends)
+    RUNNING = "running"  # 进行中: the period is still under way and the target not reached yet
+    MISSED = "missed"  # 未达标: the period has ended below the target
+
+
 @dataclass
 class Check:
     rule: QuotaRule
     value: float
-    ok: bool
+    ok: bool  # the target is reached
     period_label: str
+    ends: datetime.date  # the period's last day
+    today: datetime.date
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.ok:
+            return Verdict.MET
+        return Verdict.MISSED if self.ends < self.today else Verdict.RUNNING
+
+    @property
+    def running(self) -> bool:
+        return self.verdict == Verdict.RUNNING
+
+    @property
+    def missed(self) -> bool:
+        return self.verdict == Verdict.MISSED
+
+    @property
+    def needed(self) -> float:
+        """How much is still to do to reach the target."""
+        return max(0.0, round(self.rule.target - self.value, 1))
+
+    @property
+    def days_left(self) -> int:
+        """Days left in the period, today included (the whole period for one not begun yet)."""
+        return max(0, (self.ends - self.today).days + 1)
+
+    @property
+    def pace(self) -> str:
+        """What the cadre must still do, for a period under way: "还需 6 天，剩 24 天"."""
+        if not self.running:
+            return ""
+        return str(PACE[self.rule.metric]) % {"n": f"{self.needed:g}", "d": self.days_left}
 
 
 @dataclass
@@ -374,12 +432,18 @@ class CadreRow:
 
     @property
     def walk_in(self) -> bool:
-        """走读: below a village-day or night quota — came to the village but did not stay with it."""
-        return any(not c.ok and c.rule.metric in (Metric.VILLAGE_DAYS, Metric.NIGHTS) for c in self.checks)
+        """走读: a period ended below a village-day or night quota — came to the village but did not stay with
+        it. A month still under way is not judged: on the 7th nobody has had the time yet."""
+        return any(c.missed and c.rule.metric in (Metric.VILLAGE_DAYS, Metric.NIGHTS) for c in self.checks)
 
     @property
     def ok(self) -> bool:
         return all(c.ok for c in self.checks)
+
+    @property
+    def running(self) -> bool:
+        """No period has ended below its target, and some target is still to be reached: 进行中."""
+        return not self.ok and not any(c.missed for c in self.checks)
 
 
 def _rules_for(
@@ -414,6 +478,10 @@ class ComplianceTable:
     @property
     def ok_count(self) -> int:
         return sum(1 for r in self.rows if r.ok and r.checks)
+
+    @property
+    def running_count(self) -> int:
+        return sum(1 for r in self.rows if r.running and r.checks)
 
 
 def _period_label(month: datetime.date, period: str) -> str:
@@ -450,6 +518,7 @@ def compliance(
     bounds = {p: period_bounds(month, p) for p in all_periods}
     labels = {p: _period_label(month, p) for p in all_periods}
     role_labels = {r.value: str(r.label) for r in Role}
+    today = _today()
     ids = list(users) if only is not None or len(users) < 900 else None
     counts = {p: _counts(ids, *bounds[p]) for p in periods}
     per_rule = {u: _rules_for(grants[u], rules) for u in users}
@@ -477,7 +546,7 @@ def compliance(
                 total = sum(f[0] for f in found if f)
                 seen = sum(f[1] for f in found if f)
                 value = round(100.0 * seen / total, 1) if total else 100.0
-            checks.append(Check(r, value, value >= r.target, labels[r.period]))
+            checks.append(Check(r, value, value >= r.target, labels[r.period], bounds[r.period][1], today))
         m = counts[Period.MONTH].get(uid, empty)
         roles = sorted({role_labels[role] for role, _p in grants[uid]})
         rows.append(CadreRow(user, roles, len(m.days), len(m.nights), m.households, checks))

@@ -71,6 +71,8 @@ class VisitInput:
     heard: str = ""
     household_ids: Sequence[int] = ()
     photos: list[CheckedFile] = field(default_factory=list)
+    # An entry without households is usually a forgotten tick; the cadre says so when the day had none.
+    no_households: bool = False
 
 
 @dataclass
@@ -134,6 +136,11 @@ def _check(actor: User, data: VisitInput) -> tuple[dict[str, list[str]], list[Ho
         err("photos", _("照片最多 %(n)d 张。") % {"n": MAX_PHOTOS})
     households: list[Household] = []
     ids = list(dict.fromkeys(int(i) for i in data.household_ids))
+    if not ids and not data.no_households:
+        err(
+            "households",
+            _("没有勾选走访的农户。这次确实没有走访农户的（开会、值班等），请勾选“本次未走访农户”后再保存。"),
+        )
     if ids and village is not None and village.level == Level.VILLAGE:
         found = {h.pk: h for h in Household.objects.filter(pk__in=ids)}
         outside = [

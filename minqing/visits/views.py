@@ -90,6 +90,7 @@ def visit_new(request: AuthedRequest) -> HttpResponse:
                         stay_place=d["stay_place"],
                         heard=d["heard"],
                         household_ids=form.household_ids(),
+                        no_households=d["no_households"],
                         photos=photos,
                     ),
                 )

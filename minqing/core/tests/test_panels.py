@@ -27,9 +27,10 @@ def test_registering_a_key_again_replaces_the_panel(monkeypatch):
 def test_the_apps_above_register_their_panels_on_the_lower_pages():
     keys = {page: [p.key for p in panels.registered(page)] for page in panels.PAGES}
     assert keys[panels.HOUSEHOLD] == ["petitions", "visits", "disputes"]
-    assert keys[panels.PETITION] == ["similar"]
+    assert keys[panels.PETITION] == ["hotspots"]
     assert keys[panels.PETITION_SIDE] == ["disputes"]
-    assert keys[panels.PETITION_INTAKE] == ["similar_text"]
+    # Similar requests are the petitions' own selector (extensions.similar_text), not a panel of their own.
+    assert keys[panels.PETITION_INTAKE] == []
 
 
 def test_the_petitions_hooks_are_subscribed_once():

@@ -25,7 +25,7 @@ def test_intake_shows_a_near_duplicate_and_the_leader_sees_warnings(browser_page
     page.fill("#id_title", "东头的路太烂了")
     page.fill("#id_content", ROAD.replace("十分困难", "很不方便"))
     page.locator("#id_content").blur()
-    hint = page.locator("[data-testid=text-duplicates]")
+    hint = page.locator("[data-testid=similar-hint]")
     hint.wait_for()
     assert original.tracking_code in hint.inner_text()
     shot(page, "hotspots-intake")

@@ -81,7 +81,7 @@ def test_intake_hint_shows_text_near_duplicates_beside_the_existing_hints(client
     body = client.get(
         url, {"region": tree.zhangzhuang.pk, "title": "路不好走", "content": ROAD_EDITED}
     ).content.decode()
-    assert 'data-testid="text-duplicates"' in body and original.tracking_code in body
+    assert 'data-testid="similar-hint"' in body and original.tracking_code in body
     # The phone hint still works on its own.
     body = client.get(url, {"region": tree.zhangzhuang.pk, "submitter_phone": "13812345678"}).content.decode()
     assert original.tracking_code in body

@@ -56,13 +56,33 @@ class AgreementData:
     copies: int = 3
 
 
-def _agreement_number(d: Dispute, year: int) -> str:
-    """（年份）乡镇名调字第N号, numbered per township and year."""
-    township = d.region_path[: PATH_DIGITS[Level.TOWNSHIP]]
-    name = Region.objects.filter(path=township).values_list("name", flat=True).first() or township
+_COMMITTEE_SUFFIXES = ("人民调解委员会", "调解委员会", "调委会")
+
+
+def committee_short_name(committee: str) -> str:
+    """张庄村人民调解委员会 → 张庄村: the committee's name as an agreement number carries it."""
+    name = committee.strip()
+    for suffix in _COMMITTEE_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def _agreement_number(d: Dispute, m: Mediation, year: int) -> str:
+    """（年份）调委会调字第N号: numbered per committee that mediated and per year (人民调解协议书 is the
+    committee's document, not the township's). Agreements numbered before keep their numbers; a committee's
+    sequence continues after the highest number it already has, so a gap or an older township-wide number with
+    the same prefix never makes a duplicate. Two clerks saving at once: the unique number and _save_numbered's
+    retry give each their own."""
+    name = committee_short_name(m.committee)
+    if not name:
+        township = d.region_path[: PATH_DIGITS[Level.TOWNSHIP]]
+        name = Region.objects.filter(path=township).values_list("name", flat=True).first() or township
     prefix = f"（{year}）{name}调字第"
-    count = Agreement.objects.filter(number__startswith=prefix).count()
-    return f"{prefix}{count + 1}号"
+    taken = Agreement.objects.filter(number__startswith=prefix).values_list("number", flat=True)
+    serials = (n[len(prefix) : -1] for n in taken if n.endswith("号"))
+    last = max((int(x) for x in serials if x.isdigit()), default=0)
+    return f"{prefix}{last + 1}号"
 
 
 @transaction.atomic
@@ -120,7 +140,7 @@ def agreement_record(*, actor: User, dispute: Dispute, data: AgreementData) -> A
         effective_on=None if written else data.reached_on,
         recorded_by=actor,
     )
-    _save_numbered(a, "number", lambda: _agreement_number(d, reached_on.year))
+    _save_numbered(a, "number", lambda: _agreement_number(d, m, reached_on.year))
     m.status = MediationStatus.AGREED
     m.ended_on = data.reached_on
     m.save()

@@ -21,6 +21,8 @@ from ..models import (
 )
 from .common import TITLE_MAX, _audit, _snap
 
+AREA_MAX = 200
+
 # ----------------------------------------------------------------------------------------------------------
 # Campaigns (大排查)
 
@@ -35,8 +37,10 @@ def campaign_create(
     ends_on: datetime.date | None,
     checklist: Sequence[str] = DEFAULT_CHECKLIST,
     villages: Sequence[Region] | None = None,
+    area: str = "",
 ) -> Campaign:
-    """Open a 大排查 in a township over a period; every village (or the chosen ones) owes a report."""
+    """Open a 大排查 in a township over a period; every village (or the chosen ones) owes a report. A campaign of
+    some villages (along a new road, around a demolition) says in `area` why those."""
     require(actor, Perm.MANAGE_CAMPAIGNS, region.path)
     errors: dict[str, list[str]] = {}
     if region.level != Level.TOWNSHIP:
@@ -60,11 +64,16 @@ def campaign_create(
             "path"
         )
     )
-    chosen = all_villages if villages is None else [v for v in villages if v.path.startswith(region.path)]
+    chosen = all_villages if villages is None else [v for v in villages if v in all_villages]
     if villages is not None and len(chosen) != len(villages):
         errors["villages"] = [_("所选的村不在该乡镇。")]
-    if not chosen and "villages" not in errors:
+    if villages is not None and not villages:
+        errors["villages"] = [_("请至少选择一个村。")]
+    elif not chosen and "villages" not in errors:
         errors["villages"] = [_("该乡镇没有可排查的村。")]
+    area = (area or "").strip()
+    if len(area) > AREA_MAX:
+        errors["area"] = [_("排查范围最多 %(n)d 个字。") % {"n": AREA_MAX}]
     if errors:
         raise ValidationError(errors)
     assert starts_on is not None and ends_on is not None
@@ -75,12 +84,17 @@ def campaign_create(
         starts_on=starts_on,
         ends_on=ends_on,
         checklist=list(dict.fromkeys(items)),
+        area=area,
         created_by=actor,
     )
+    chosen = list({v.pk: v for v in chosen}.values())
     CampaignVillage.objects.bulk_create(
         CampaignVillage(campaign=c, village=v, region_path=v.path) for v in chosen
     )
-    _audit(actor, c, None, _("开展矛盾纠纷大排查"))
+    note = _("开展矛盾纠纷大排查")
+    if len(chosen) < len(all_villages):
+        note += _("（部分村：%(names)s）") % {"names": "、".join(v.name for v in chosen)}
+    _audit(actor, c, None, note)
     return c
 
 

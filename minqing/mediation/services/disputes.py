@@ -22,7 +22,7 @@ from minqing.households.models import (
 from minqing.households.services import relation_record, relation_update
 from minqing.petitions.models import Category, Channel, Petition
 from minqing.petitions.services import Intake, petition_register
-from minqing.regions.models import Level, Region
+from minqing.regions.models import PATH_DIGITS, Level, Region
 from minqing.regions.scoping import Perm, has_perm, require
 
 from ..models import (
@@ -255,7 +255,8 @@ def dispute_create(*, actor: User, data: DisputeData, petition: Petition | None 
     if (
         data.campaign is not None
         and region is not None
-        and not region.path.startswith(data.campaign.region_path)
+        # A campaign covers the villages chosen for it, not necessarily its whole township.
+        and not data.campaign.villages.filter(region_path=region.path[: PATH_DIGITS[Level.VILLAGE]]).exists()
     ):
         errors["campaign"] = [_("该村不在这次大排查的范围内。")]
     for who, name in ((data.stabilizer, "stabilizer"), (data.resolver, "resolver")):

@@ -66,3 +66,20 @@ def test_record_a_dispute_mediate_agree_and_print(browser_page, tree, people):
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.body().startswith(b"%PDF-")
+
+
+def test_a_campaign_along_a_new_road_covers_the_chosen_villages(browser_page, tree, people):
+    from minqing.mediation.models import Campaign
+
+    page = browser_page
+    login(page, "officer")
+    page.goto(page.base_url + "/mediation/campaigns/new/")
+    page.fill("#id_title", "新修道路沿线排查")
+    page.check("input[name=coverage][value=some]")
+    page.get_by_label("张庄村").check()
+    page.fill("#id_area", "沿新修S219道路两侧")
+    page.click("button.btn-mq")
+    page.wait_for_selector("#campaign-area")
+    assert "已报告 0/1 个村" in page.content() and "沿新修S219道路两侧" in page.inner_text("#campaign-area")
+    shot(page, "mediation-campaign-some-villages")
+    assert [v.village.name for v in Campaign.objects.get().villages.all()] == ["张庄村"]

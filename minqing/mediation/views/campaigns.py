@@ -43,6 +43,7 @@ def campaign_new(request: AuthedRequest) -> HttpResponse:
     form = CampaignForm(
         request.POST or None,
         townships=townships,
+        villages=selectors.village_qs(actor=request.user, perm=Perm.MANAGE_CAMPAIGNS),
         initial={
             "starts_on": today,
             "ends_on": today + datetime.timedelta(days=30),
@@ -60,6 +61,8 @@ def campaign_new(request: AuthedRequest) -> HttpResponse:
                 starts_on=c["starts_on"],
                 ends_on=c["ends_on"],
                 checklist=c["checklist"].splitlines(),
+                villages=form.chosen_villages(),
+                area=c["area"],
             )
         except (ValidationError, ServiceError) as exc:
             apply_errors(form, exc)

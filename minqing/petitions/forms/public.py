@@ -4,6 +4,7 @@ Length and presence rules (title, content, name or 匿名, phone) are the servic
 optional so the person gets every problem at once, in the service's words.
 """
 
+import datetime
 import time
 from typing import Any
 
@@ -296,3 +297,55 @@ class ReasonForm(StyledForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
     )
+
+
+# --- Booking a leader reception day --------------------------------------------------------------------------
+
+
+class BookingForm(StyledForm):
+    """A resident books a slot of a published reception day. The service decides; this only parses."""
+
+    name = CleanCharField(
+        label=gettext_lazy("姓名"), max_length=50, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    phone = CleanCharField(
+        label=gettext_lazy("手机号"),
+        max_length=20,
+        help_text=gettext_lazy("接访前如有变动会电话通知，不会公开。"),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "type": "tel"}),
+    )
+    village = forms.ChoiceField(label=gettext_lazy("所在村（社区）"))
+    slot = forms.ChoiceField(label=gettext_lazy("预约时段"))
+    topic = CleanCharField(
+        label=gettext_lazy("反映事项"),
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": gettext_lazy("简要说明想当面反映的事")}),
+    )
+    website = forms.CharField(
+        label=gettext_lazy("网站"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(
+        self, *args: Any, villages: list[Region], slots: list[tuple[datetime.time, bool]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._villages = {str(v.pk): v for v in villages}
+        village = self.fields["village"]
+        slot = self.fields["slot"]
+        assert isinstance(village, forms.ChoiceField) and isinstance(slot, forms.ChoiceField)
+        village.choices = [("", _("请选择")), *((str(v.pk), v.name) for v in villages)]
+        slot.choices = [("", _("请选择"))] + [
+            (t.strftime("%H:%M"), t.strftime("%H:%M") + ("" if free else " " + _("（已约满）")))
+            for t, free in slots
+        ]
+
+    def clean_village(self) -> Region | None:
+        return self._villages.get(self.cleaned_data.get("village") or "")
+
+    def clean_slot(self) -> datetime.time | None:
+        try:
+            return datetime.datetime.strptime(self.cleaned_data.get("slot") or "", "%H:%M").time()
+        except ValueError:
+            return None

@@ -51,7 +51,15 @@ from .intake import (
     petition_document_record,
     petition_register,
 )
-from .reception import RECEPTION_FIELDS, reception_attend, reception_day_save, reception_register
+from .reception import (
+    PER_SLOT,
+    RECEPTION_FIELDS,
+    reception_attend,
+    reception_book,
+    reception_day_save,
+    reception_register,
+    reception_slots,
+)
 from .reminders import ReminderRun, petitions_remind
 from .repeats import petition_link, petition_merge
 from .routing import (
@@ -67,6 +75,7 @@ __all__ = [
     "CONTENT_MAX",
     "DEFAULT_RULES",
     "LEVELS",
+    "PER_SLOT",
     "RECEPTION_FIELDS",
     "SKIP_LEVEL_CHANNELS",
     "TITLE_MAX",
@@ -105,8 +114,10 @@ __all__ = [
     "petitions_recategorise",
     "petitions_remind",
     "reception_attend",
+    "reception_book",
     "reception_day_save",
     "reception_register",
+    "reception_slots",
     "reclock",
     "region_level",
 ]

@@ -1,5 +1,7 @@
 """Leader reception days (大接访): the day, registrations and attendance."""
 
+import datetime
+import secrets
 from typing import Any
 
 from django.db import transaction
@@ -18,7 +20,7 @@ from ..models import (
     ReceptionDay,
     ReceptionRegistration,
 )
-from .common import _phone, _today
+from .common import TRACKING_ALPHABET, _phone, _today
 
 # ----------------------------------------------------------------------------------------------------------
 # Leader reception days (大接访)
@@ -95,6 +97,88 @@ def reception_register(
         actor=actor,
         obj=ReceptionRegistration(day=day, name=name, phone=normalized or "", topic=topic),
         region_path=day.region_path,
+    )
+
+
+# A public booking takes a half-hour slot; a leader hears a few people in half an hour.
+SLOT_MINUTES = 30
+PER_SLOT = 4
+BOOKING_CODE_LENGTH = 8
+
+
+def reception_slots(day: ReceptionDay) -> list[datetime.time]:
+    """The half-hour slots of a reception day a resident may book, from its start to before its end."""
+    slots: list[datetime.time] = []
+    at = datetime.datetime.combine(day.date, day.start_time)
+    end = datetime.datetime.combine(day.date, day.end_time)
+    while at < end:
+        slots.append(at.time())
+        at += datetime.timedelta(minutes=SLOT_MINUTES)
+    return slots
+
+
+def _booking_code() -> str:
+    while True:
+        code = "".join(secrets.choice(TRACKING_ALPHABET) for _i in range(BOOKING_CODE_LENGTH))
+        if not ReceptionRegistration.objects.filter(code=code).exists():
+            return code
+
+
+@transaction.atomic
+def reception_book(
+    *,
+    day: ReceptionDay,
+    name: str,
+    phone: str,
+    village: Region | None,
+    slot: datetime.time | None,
+    topic: str,
+    ip: str | None = None,
+) -> ReceptionRegistration:
+    """A resident books a slot of a published reception day on the public page, without an account. The office
+    sees the booking on the day's page; the resident quotes its code on the day. One booking per phone a day;
+    a full slot is refused (the day's row is locked, so two residents cannot both take its last place)."""
+    day = ReceptionDay.objects.select_for_update().get(pk=day.pk)
+    errors: dict[str, list[str]] = {}
+    name, topic = (name or "").strip(), (topic or "").strip()
+    normalized = _phone(phone or "")
+    if not name or len(name) > 50:
+        errors["name"] = [_("请填写姓名。")]
+    if not normalized:
+        errors["phone"] = [_("联系电话格式不正确。")]
+    if not topic or len(topic) > 200:
+        errors["topic"] = [_("请简要填写反映事项（200 字以内）。")]
+    if (
+        village is None
+        or village.level != RegionLevel.VILLAGE
+        or not village.path.startswith(day.region_path)
+    ):
+        errors["village"] = [_("请选择所在村（社区）。")]
+    if not day.is_public or day.date < _today():
+        raise ServiceError(_("该接访日已过或未公布，不能预约。"))
+    if slot not in reception_slots(day):
+        errors["slot"] = [_("请选择预约时段。")]
+    elif day.registrations.filter(slot=slot).count() >= PER_SLOT:
+        errors["slot"] = [_("该时段已约满，请选择其他时段。")]
+    if normalized and day.registrations.filter(phone=normalized).exists():
+        errors["phone"] = [_("这个手机号已预约了这一天的接访，不必重复预约。")]
+    if errors:
+        raise ValidationError(errors)
+    return audited_create(
+        actor=None,
+        obj=ReceptionRegistration(
+            day=day,
+            name=name,
+            phone=normalized or "",
+            topic=topic,
+            village=village,
+            slot=slot,
+            online=True,
+            code=_booking_code(),
+        ),
+        note=_("网上预约领导接访"),
+        region_path=village.path if village is not None else day.region_path,
+        ip=ip,
     )
 
 

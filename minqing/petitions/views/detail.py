@@ -65,6 +65,7 @@ def detail_context(request: AuthedRequest, p: Petition) -> dict[str, Any]:
         "events": selectors.petition_event_list(petition=p),
         "attachments": p.attachments.all(),
         "repeats": selectors.petition_qs(actor=user).filter(repeat_of=p).order_by("-registered_on")[:10],
+        "similar": selectors.petition_list_similar_to(actor=user, petition=p),
         "merged": selectors.petition_qs(actor=user).filter(merged_into=p),
         "today": timezone.localdate(),
         "can_act": can_act,

@@ -23,7 +23,7 @@ from minqing.regions.scoping import Perm, has_perm, require, scope
 
 from .. import extensions, selectors, services
 from ..forms.staff import IntakeForm
-from ..models import Category, Channel, Petition
+from ..models import Category, Channel
 from .common import can_view, int_or_none
 
 
@@ -115,14 +115,14 @@ def petition_similar(request: AuthedRequest) -> HttpResponse:
     region = Region.objects.filter(pk=region_id).first() if region_id else None
     category = Category.objects.filter(pk=category_id).first() if category_id else None
     phone = "".join(ch for ch in data.get("submitter_phone", "") if ch.isdigit())[:11]
-    found: list[Petition] = []
-    if region is not None and (category is not None or len(phone) == 11):
+    found: list[selectors.SimilarRequest] = []
+    if region is not None:
         found = selectors.petition_list_similar(
-            actor=request.user, region_path=region.path, category=category, phone=phone
+            actor=request.user,
+            region_path=region.path,
+            category=category,
+            phone=phone if len(phone) == 11 else "",
+            title=data.get("title", "")[:_HINT_TEXT_MAX],
+            content=data.get("content", "")[:_HINT_TEXT_MAX],
         )
-    typed = extensions.TypedRequest(
-        title=data.get("title", "")[:_HINT_TEXT_MAX],
-        content=data.get("content", "")[:_HINT_TEXT_MAX],
-        region_path=region.path if region is not None else "",
-    )
-    return render(request, "petitions/_similar.html", {"found": found[:8], "typed": typed})
+    return render(request, "petitions/_similar.html", {"similar": found})

@@ -19,6 +19,7 @@ from minqing.core.views_util import apply_errors, client_ip
 
 from .. import selectors, services
 from ..forms.public import (
+    BookingForm,
     RateForm,
     ReasonForm,
     SubmitForm,
@@ -56,6 +57,73 @@ def reception(request: HttpRequest) -> HttpResponse:
     return render(request, TEMPLATES + "reception.html", {"days": days})
 
 
+BOOKED = "public_booked"  # {"code", "day"} of the booking just made, for its confirmation page
+
+
+def _render_book(request: HttpRequest, day: Any, form: BookingForm, status: int = 200) -> HttpResponse:
+    return render(
+        request,
+        TEMPLATES + "reception_book.html",
+        {"day": day, "form": form, "form_token": form_token()},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def reception_book(request: HttpRequest, pk: int) -> HttpResponse:
+    """Book a slot of a published reception day, without an account; limited like the request form."""
+    day = selectors.reception_day_get_public(pk=pk)
+    choices = selectors.reception_booking_choices(day=day)
+    if request.method != "POST":
+        return _render_book(request, day, BookingForm(**choices))
+    form = BookingForm(request.POST, **choices)
+    limit = settings.MINQING_PUBLIC_SUBMIT_PER_HOUR
+    if not ratelimit.hit("public-reception-ip", _ip(request), limit, HOUR):
+        form.is_valid()
+        form.add_error(None, _too_often_text(limit))
+        return _render_book(request, day, form, status=429)
+    problem = (
+        _("提交未成功，请刷新页面后重试。")
+        if honeypot_filled(request.POST)
+        else token_problem(request.POST.get("ts", ""))
+    )
+    if problem:
+        form.is_valid()
+        form.add_error(None, problem)
+        return _render_book(request, day, form, status=400)
+    if not form.is_valid():
+        return _render_book(request, day, form)
+    c = form.cleaned_data
+    phone = phone_key(c["phone"])
+    if phone and not ratelimit.hit("public-reception-phone", phone, limit, HOUR):
+        form.add_error(None, _too_often_text(limit))
+        return _render_book(request, day, form, status=429)
+    try:
+        booking = services.reception_book(
+            day=day,
+            name=c["name"],
+            phone=c["phone"],
+            village=c["village"],
+            slot=c["slot"],
+            topic=c["topic"],
+            ip=client_ip(request),
+        )
+    except (ValidationError, ServiceError) as exc:
+        apply_errors(form, exc)
+        return _render_book(request, day, form)
+    request.session[BOOKED] = {"code": booking.code, "day": day.pk, "slot": f"{booking.slot:%H:%M}"}
+    return redirect("public:reception_booked")
+
+
+@require_GET
+def reception_booked(request: HttpRequest) -> HttpResponse:
+    booked = request.session.get(BOOKED)
+    if not booked:
+        return redirect("public:reception")
+    day = selectors.reception_day_list_upcoming().filter(pk=booked["day"]).first()
+    return render(request, TEMPLATES + "reception_booked.html", {"booked": booked, "day": day})
+
+
 # --- Submit --------------------------------------------------------------------------------------------------
 
 
@@ -77,6 +145,13 @@ def _too_often(form: SubmitForm, limit: int) -> None:
         )
         % {"n": limit},
     )
+
+
+def _too_often_text(limit: int) -> str:
+    return _(
+        "预约过于频繁：同一网络或同一手机号每小时最多预约 %(n)d 次。请一小时后再试，"
+        "或在接访当天直接到场登记。"
+    ) % {"n": limit}
 
 
 @require_http_methods(["GET", "POST"])

@@ -75,7 +75,9 @@ def reception_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("已登记预约。"))
             return redirect("petitions:reception_detail", day.pk)
-    registrations = day.registrations.select_related("petition")
+    registrations = day.registrations.select_related("petition", "village").order_by(
+        "slot", "created_at", "id"
+    )
     return render(
         request,
         "petitions/reception_detail.html",

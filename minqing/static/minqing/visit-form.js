@@ -13,6 +13,7 @@
   var chosen = new Map();
   var FIELDS = ["village", "visited_on", "days", "nights", "stay_place", "heard", "client_key"];
   var msg = form.dataset;
+  var noHouseholds = form.elements.no_households;
   var flushing = false;
 
   function show(kind, text) {
@@ -31,6 +32,7 @@
     var d = {};
     FIELDS.forEach(function (n) { d[n] = form.elements[n] ? form.elements[n].value : ""; });
     d.households = Array.from(chosen.entries());
+    d.no_households = noHouseholds.checked;
     var photos = form.elements.photos;
     d.photos = photos && photos.files ? photos.files.length : 0;
     try { localStorage.setItem(DRAFT, JSON.stringify(d)); } catch (e) { /* storage full or disabled */ }
@@ -44,6 +46,7 @@
       if (d[n] !== undefined && d[n] !== null && form.elements[n]) form.elements[n].value = d[n];
     });
     (d.households || []).forEach(function (pair) { chosen.set(String(pair[0]), pair[1]); });
+    noHouseholds.checked = Boolean(d.no_households);
     renderChosen();
     var text = msg.msgDraft + (d.photos ? " " + msg.msgPhotos : "");
     show("secondary", text);
@@ -98,6 +101,7 @@
           b.textContent = h.label + (h.tags.length ? " · " + h.tags.join("、") : "");
           b.addEventListener("click", function () {
             chosen.set(String(h.id), h.label);
+            noHouseholds.checked = false;
             renderChosen();
             saveDraft();
             results.textContent = "";
@@ -241,6 +245,7 @@
       var el = form.elements[pair[0]];
       if (el && pair[0] !== "csrfmiddlewaretoken" && pair[0] !== "households") el.value = pair[1];
     });
+    noHouseholds.checked = item.fields.some(function (pair) { return pair[0] === "no_households"; });
     chosen.clear();
     (item.households || []).forEach(function (p) { chosen.set(String(p[0]), p[1]); });
     renderChosen();
@@ -279,6 +284,13 @@
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
     showErrors({});
+    // Warned here, before the entry can wait offline: a queued entry refused hours later is easy to miss.
+    if (!chosen.size && !noHouseholds.checked) {
+      showErrors({ households: [msg.msgNoHouseholds] });
+      show("warning", msg.msgNoHouseholds);
+      search.focus();
+      return;
+    }
     var item = itemFromForm();
     var button = document.getElementById("visit-submit");
     button.disabled = true;

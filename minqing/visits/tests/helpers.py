@@ -39,6 +39,7 @@ def log(
             nights=nights,
             heard=heard,
             household_ids=[h.pk for h in households],
+            no_households=not households,
         ),
     )
 

@@ -32,6 +32,7 @@ def _visit_with_photo(client, tree, people) -> Visit:
         "stay_place": "",
         "heard": "群众反映灌溉渠堵了",
         "client_key": "b" * 32,
+        "no_households": "on",
         "photos": _jpeg(),
     }
     client.post(reverse("visits:new"), data, HTTP_ACCEPT="application/json")

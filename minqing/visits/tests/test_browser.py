@@ -64,3 +64,62 @@ def test_a_cadre_logs_a_visit_online_and_sees_it_in_the_month(browser_page, tree
     page.goto(page.base_url + "/visits/")
     assert page.locator(".visit-cal .night").count() == 1
     shot(page, "visit-month")
+
+
+def test_saving_with_nobody_ticked_warns_online_and_offline_until_declared(browser_page, tree, people):
+    page = browser_page
+    household(tree.zhangzhuang, "王桂兰")
+    login(page, "cadre")
+    page.goto(page.base_url + "/visits/new/")
+    page.fill("#id_heard", "村委会开会，商量修渠")
+    page.click("#visit-submit")
+    page.wait_for_selector("#visit-status.alert-warning")
+    assert "没有勾选走访的农户" in page.inner_text("#visit-status")
+    assert "没有勾选走访的农户" in page.inner_text("[data-error-for=households]")
+    # Offline the warning comes before the entry is queued, not hours later when the queue is sent.
+    page.context.set_offline(True)
+    page.click("#visit-submit")
+    page.wait_for_selector("#visit-status.alert-warning")
+    assert page.locator("#visit-queue.d-none").count() == 1
+    shot(page, "visit-no-households")
+    page.check("#id_no_households")
+    page.click("#visit-submit")
+    page.wait_for_selector("#visit-queue:not(.d-none)")
+    page.context.set_offline(False)
+    assert wait_for(lambda: Visit.objects.count() == 1), "the declared entry was not sent when back online"
+    assert Visit.objects.get().households.count() == 0
+
+
+def test_on_the_seventh_the_leader_sees_running_and_the_pace_on_a_phone(
+    browser_page, tree, people, monkeypatch, settings
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from minqing.visits import selectors
+    from minqing.visits.models import Metric, Period
+    from minqing.visits.services import quota_rule_save
+
+    from .helpers import log
+
+    settings.MINQING_VISIT_BACKDATE_DAYS = 120
+    month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    for metric, target in ((Metric.VILLAGE_DAYS, 8), (Metric.NIGHTS, 2)):
+        quota_rule_save(
+            actor=people.leader,
+            region=tree.township,
+            role="village_cadre",
+            metric=metric,
+            period=Period.MONTH,
+            target=target,
+        )
+    log(people.cadre, tree.zhangzhuang, month, households=[household(tree.zhangzhuang)])
+    monkeypatch.setattr(selectors, "_today", lambda: month.replace(day=7))
+    page = browser_page
+    login(page, "leader")
+    page.goto(page.base_url + f"/visits/compliance/?month={month:%Y-%m}")
+    row = page.locator('tr[data-cadre="cadre"]')
+    assert "进行中" in row.inner_text() and "走读" not in row.inner_text()
+    assert "还需下村 7 天" in row.inner_text() and "还需住村 2 夜" in row.inner_text()
+    shot(page, "visits-compliance-running")

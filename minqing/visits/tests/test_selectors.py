@@ -197,3 +197,58 @@ def test_training_totals_per_cadre_and_township(tree, people):
     assert [(u.username, str(h), n) for u, h, n, _t in t.per_cadre] == [("cadre", "6.5", 2)]
     assert [(r.name, str(h), n, c) for r, h, n, c in t.per_township] == [("东坝头镇", "6.5", 2, 1)]
     assert selectors.training_totals(people.leader, tree.township, TODAY.year - 1).per_cadre == []
+
+
+def test_on_the_seventh_a_month_under_way_is_running_with_the_pace_not_walk_in(tree, people, monkeypatch):
+    _rules(people.leader, tree.township)
+    log(people.cadre, tree.zhangzhuang, MONTH + datetime.timedelta(days=1))
+    for d in _days_this_month(3):
+        log(people.cadre_leiji, tree.leiji, d, nights=1 if d == MONTH else 0)
+    monkeypatch.setattr(selectors, "_today", lambda: MONTH.replace(day=7))
+    table = selectors.compliance(people.leader, tree.township, MONTH)
+    rows = {r.cadre.username: r for r in table.rows}
+    cadre = rows["cadre"]
+    assert not cadre.walk_in and not cadre.ok and cadre.running
+    days_check = next(c for c in cadre.checks if c.rule.metric == Metric.VILLAGE_DAYS)
+    last_day = (MONTH.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(
+        days=1
+    )
+    assert days_check.verdict == selectors.Verdict.RUNNING
+    assert days_check.needed == 2 and days_check.days_left == last_day.day - 6
+    assert days_check.pace == f"还需下村 2 天，剩 {last_day.day - 6} 天"
+    # A target already reached is reached, whatever day it is.
+    assert rows["cadre_leiji"].ok and not rows["cadre_leiji"].running
+    assert table.walk_in_count == 0 and table.ok_count == 1 and table.running_count == 1
+
+
+def test_the_verdict_comes_the_day_after_the_period_ends(tree, people, monkeypatch):
+    _rules(people.leader, tree.township)
+    log(people.cadre, tree.zhangzhuang, MONTH)
+    last_day = (MONTH.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(
+        days=1
+    )
+    monkeypatch.setattr(selectors, "_today", lambda: last_day)
+    row = selectors.compliance(people.leader, tree.township, MONTH, only=[people.cadre]).rows[0]
+    assert row.running and not row.walk_in
+    assert all(c.days_left == 1 for c in row.checks if not c.ok)
+    monkeypatch.setattr(selectors, "_today", lambda: last_day + datetime.timedelta(days=1))
+    row = selectors.compliance(people.leader, tree.township, MONTH, only=[people.cadre]).rows[0]
+    assert row.walk_in and not row.running
+    assert {c.verdict for c in row.checks} == {selectors.Verdict.MISSED}
+    assert all(c.pace == "" for c in row.checks)
+
+
+def test_a_quarterly_rule_stays_running_after_its_first_month(tree, people, monkeypatch):
+    quota_rule_save(
+        actor=people.leader,
+        region=tree.township,
+        role="village_cadre",
+        metric=Metric.HOUSEHOLDS,
+        period=Period.QUARTER,
+        target=5,
+    )
+    quarter_start = MONTH.replace(month=(MONTH.month - 1) // 3 * 3 + 1)
+    monkeypatch.setattr(selectors, "_today", lambda: quarter_start + datetime.timedelta(days=40))
+    row = selectors.compliance(people.leader, tree.township, quarter_start, only=[people.cadre]).rows[0]
+    check = row.checks[0]
+    assert check.running and check.pace.startswith("还需走访 5 户")

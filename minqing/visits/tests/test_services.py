@@ -9,7 +9,13 @@ from django.utils import timezone
 from minqing.audit.models import AuditEntry
 from minqing.core.errors import ValidationError
 from minqing.visits.models import Metric, Period, Visit, VisitHousehold
-from minqing.visits.services import course_record, quota_rule_save, visit_finding_petition
+from minqing.visits.services import (
+    VisitInput,
+    course_record,
+    quota_rule_save,
+    visit_finding_petition,
+    visit_log,
+)
 
 from .helpers import household, log
 
@@ -26,6 +32,16 @@ def test_a_visit_is_logged_with_its_households_and_audited(tree, people):
     assert set(v.households.all()) == {a, b}
     assert set(VisitHousehold.objects.values_list("cadre_id", flat=True)) == {people.cadre.pk}
     assert AuditEntry.objects.filter(object_type__icontains="visit", object_id=str(v.pk)).exists()
+
+
+def test_an_entry_without_households_is_refused_unless_the_cadre_says_none_were_visited(tree, people):
+    data = VisitInput(village=tree.zhangzhuang, visited_on=TODAY, client_key="n" * 32)
+    with pytest.raises(ValidationError) as exc:
+        visit_log(actor=people.cadre, data=data)
+    assert "households" in exc.value.message_dict
+    assert not Visit.objects.exists()
+    data.no_households = True
+    assert visit_log(actor=people.cadre, data=data).created
 
 
 def test_a_retried_submission_with_the_same_key_makes_one_visit(tree, people):

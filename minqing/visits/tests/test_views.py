@@ -26,6 +26,7 @@ def _form(village, **extra):
         "stay_place": "",
         "heard": "群众反映灌溉渠堵了",
         "client_key": "a" * 32,
+        "no_households": "on",
     }
     data.update(extra)
     return data
@@ -78,6 +79,19 @@ def test_without_script_the_form_posts_and_redirects(client, tree, people):
     r = client.post(reverse("visits:new"), _form(tree.zhangzhuang))
     v = Visit.objects.get()
     assert r.status_code == 302 and r.url == reverse("visits:detail", args=[v.pk])
+
+
+def test_an_entry_with_nobody_ticked_is_refused_with_a_warning_unless_declared(client, tree, people):
+    client.force_login(people.cadre)
+    data = _form(tree.zhangzhuang)
+    del data["no_households"]
+    r = client.post(reverse("visits:new"), data, **JSON)
+    assert r.status_code == 400 and "本次未走访农户" in r.json()["errors"]["households"][0]
+    page = client.post(reverse("visits:new"), data).content.decode()
+    assert "没有勾选走访的农户" in page and 'name="no_households"' in page
+    assert not Visit.objects.exists()
+    r = client.post(reverse("visits:new"), {**data, "no_households": "on"}, **JSON)
+    assert r.status_code == 200 and Visit.objects.get().households.count() == 0
 
 
 def test_the_picker_finds_households_of_the_village_only(client, tree, people):
@@ -242,3 +256,55 @@ def test_an_outsider_cannot_turn_someone_elses_visit_into_a_dispute(client, tree
     client.force_login(people.outsider)
     assert client.get(reverse("visits:dispute_new", args=[v.pk])).status_code == 404
     assert client.post(reverse("visits:dispute_new", args=[v.pk]), {"title": "x"}).status_code == 404
+
+
+def test_county_coverage_leaves_out_townships_without_a_registry(client, tree, people):
+    household(tree.zhangzhuang)
+    client.force_login(people.supervisor)
+    body = client.get(reverse("visits:coverage"), {"region": tree.county.code}).content.decode()
+    assert "张庄村" in body and "雷集村" in body
+    assert "堌阳村" not in body
+
+
+def test_township_coverage_keeps_an_empty_village(client, tree, people):
+    household(tree.zhangzhuang)
+    client.force_login(people.leader)
+    body = client.get(reverse("visits:coverage"), {"region": tree.township.code}).content.decode()
+    assert "张庄村" in body and "雷集村" in body
+
+
+def test_on_the_seventh_the_pages_show_running_with_the_pace_and_nobody_walk_in(
+    client, tree, people, monkeypatch, settings
+):
+    from minqing.visits import selectors
+    from minqing.visits.models import Metric, Period
+    from minqing.visits.services import quota_rule_save
+
+    settings.MINQING_VISIT_BACKDATE_DAYS = 120
+    month = (TODAY.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    quota_rule_save(
+        actor=people.leader,
+        region=tree.township,
+        role="village_cadre",
+        metric=Metric.VILLAGE_DAYS,
+        period=Period.MONTH,
+        target=8,
+    )
+    log(
+        people.cadre,
+        tree.zhangzhuang,
+        month + datetime.timedelta(days=2),
+        households=[household(tree.zhangzhuang)],
+    )
+    monkeypatch.setattr(selectors, "_today", lambda: month.replace(day=7))
+    client.force_login(people.leader)
+    body = client.get(reverse("visits:compliance"), {"month": month.strftime("%Y-%m")}).content.decode()
+    assert "还需下村 7 天" in body and 'data-verdict="running"' in body
+    assert "走读</strong>" not in body and "走读 0 名" in body and "进行中 2 名" in body
+    client.force_login(people.cadre)
+    mine = client.get(reverse("visits:mine"), {"month": month.strftime("%Y-%m")}).content.decode()
+    assert "还需下村 7 天" in mine and "本月记为“走读”" not in mine
+    monkeypatch.setattr(selectors, "_today", lambda: TODAY)
+    client.force_login(people.leader)
+    body = client.get(reverse("visits:compliance"), {"month": month.strftime("%Y-%m")}).content.decode()
+    assert "走读</strong>" in body and "还需下村" not in body
