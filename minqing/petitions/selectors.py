@@ -11,7 +11,7 @@ from django.utils import timezone
 from minqing.accounts.models import Department, RoleAssignment, User
 from minqing.accounts.roles import Role
 from minqing.households.models import Household
-from minqing.regions.models import Level, Region, subtree_q
+from minqing.regions.models import PATH_DIGITS, Level, Region, subtree_q
 from minqing.regions.scoping import (
     WIDE_PATH_DIGITS,
     Perm,
@@ -27,6 +27,7 @@ from .access import get_petition_for_actor, scope_petitions
 from .models import (
     OPEN_STATUSES,
     Category,
+    HandlingLevel,
     Petition,
     PetitionEvent,
     ReceptionDay,
@@ -91,6 +92,7 @@ def petition_get(*, actor: User, pk: int) -> Petition:
             "category",
             "category__parent",
             "region",
+            "region__parent",
             "department",
             "assignee",
             "household",
@@ -198,7 +200,7 @@ def petition_list(*, actor: User, filters: ListFilters, for_sorted_page: bool = 
 
 # --- Work queues: what needs this person now ------------------------------------------------------------------
 
-QUEUES = ("to_accept", "due_soon", "overdue", "to_follow_up", "reopened", "extensions", "mine")
+QUEUES = ("to_accept", "due_soon", "overdue", "to_follow_up", "reopened", "extensions", "mine", "sent_up")
 
 
 # Queues that select by status (and deadline) rather than by place.
@@ -210,7 +212,12 @@ def _act_q(actor: User, *, indexed: bool = True) -> Q:
 
     q = Q(pk__in=[])
     for path in regions_with(actor, Perm.HANDLE_PETITIONS):
-        q |= subtree_q(path, "handler_path", indexed=indexed)
+        here = subtree_q(path, "handler_path", indexed=indexed)
+        if len(path) <= PATH_DIGITS[Level.COUNTY]:
+            # The county may act on any request below it, but its queues hold what is sent up to it: the
+            # townships' own work is theirs to do (the county supervises it through 督办).
+            here &= Q(level=HandlingLevel.COUNTY)
+        q |= here
     if has_perm(actor, Perm.HANDLE_ASSIGNED):
         dept_ids = list(actor.departments.values_list("pk", flat=True))
         q |= Q(department_id__in=dept_ids) | Q(assignee_id=actor.pk)
@@ -239,11 +246,26 @@ def queue_q(*, actor: User, queue: str, today: datetime.date, indexed: bool = Tr
         approve = Q(pk__in=[])
 
         for path in regions_with(actor, Perm.APPROVE_EXTENSION):
-            approve |= subtree_q(path, "handler_path")
+            here = subtree_q(path, "handler_path")
+            if len(path) <= PATH_DIGITS[Level.COUNTY]:
+                here &= Q(level=HandlingLevel.COUNTY)  # the townships' heads approve their own
+            approve |= here
         return approve & Q(status=Status.ACCEPTED, extension_requested_days__gt=0)
     if queue == "mine":
         return Q(assignee_id=actor.pk, status__in=OPEN_STATUSES)
+    if queue == "sent_up":
+        return _sent_up_q(actor, indexed=indexed) & Q(status__in=OPEN_STATUSES)
     return Q(pk__in=[])
+
+
+def _sent_up_q(actor: User, *, indexed: bool = True) -> Q:
+    """Requests of the actor's regions now handled above the actor's level (上报): they stay in sight so the
+    township can tell the person where the matter is and follow it."""
+    q = Q(pk__in=[])
+    for path in regions_with(actor, Perm.HANDLE_PETITIONS):
+        if len(path) > PATH_DIGITS[Level.COUNTY]:
+            q |= subtree_q(path, indexed=indexed) & ~subtree_q(path, "handler_path", indexed=False)
+    return q
 
 
 def queue_labels(*, actor: User) -> dict[str, str]:
@@ -260,9 +282,12 @@ def queue_labels(*, actor: User) -> dict[str, str]:
         "reopened": _("重新办理"),
         "extensions": _("待审批延期"),
         "mine": _("我承办的"),
+        "sent_up": _("已上报上级"),
     }
     if not has_perm(actor, Perm.APPROVE_EXTENSION):
         del labels["extensions"]
+    if not any(len(p) > PATH_DIGITS[Level.COUNTY] for p in regions_with(actor, Perm.HANDLE_PETITIONS)):
+        del labels["sent_up"]
     return labels
 
 
@@ -298,7 +323,7 @@ def petition_get_for_tracking(*, code: str, phone_tail: str) -> Petition | None:
     if len(code) != 10 or len(tail) != 4:
         return None
     p = (
-        Petition.objects.select_related("category", "region", "merged_into")
+        Petition.objects.select_related("category", "region", "region__parent", "merged_into")
         .filter(tracking_code=code)
         .first()
     )

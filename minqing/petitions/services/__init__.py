@@ -44,12 +44,15 @@ from .handling import (
     petition_urge,
 )
 from .intake import (
+    REVEALABLE,
     Intake,
     attachment_download,
     intake_check,
+    is_skip_level,
     petition_attach,
     petition_document_record,
     petition_register,
+    petition_reveal,
 )
 from .reception import RECEPTION_FIELDS, reception_attend, reception_day_save, reception_register
 from .reminders import ReminderRun, petitions_remind
@@ -58,6 +61,7 @@ from .routing import (
     petition_accept,
     petition_not_accept,
     petition_route,
+    petition_transfer,
     petitions_assign,
     petitions_recategorise,
 )
@@ -68,6 +72,7 @@ __all__ = [
     "DEFAULT_RULES",
     "LEVELS",
     "RECEPTION_FIELDS",
+    "REVEALABLE",
     "SKIP_LEVEL_CHANNELS",
     "TITLE_MAX",
     "TRACKING_ALPHABET",
@@ -80,6 +85,7 @@ __all__ = [
     "deadline_rules",
     "due_after",
     "intake_check",
+    "is_skip_level",
     "level_path",
     "new_tracking_code",
     "normalize_tracking_code",
@@ -99,7 +105,9 @@ __all__ = [
     "petition_reply",
     "petition_request_extension",
     "petition_request_review",
+    "petition_reveal",
     "petition_route",
+    "petition_transfer",
     "petition_urge",
     "petitions_assign",
     "petitions_recategorise",

@@ -13,6 +13,7 @@ from PIL import Image
 from minqing.core.tests.images import huge_png
 from minqing.petitions.forms.public import form_token
 from minqing.petitions.models import Attachment, Channel, HandlingLevel, Petition, ReceptionDay
+from minqing.regions.models import Level
 
 from .factories import category
 
@@ -37,7 +38,9 @@ def pdf_bytes() -> bytes:
 
 
 def form_data(where, **overrides):
+    township = where if where.level == Level.TOWNSHIP else where.parent
     data = {
+        "township": str(township.pk),
         "region": str(where.pk),
         "category": str(category().pk),
         "title": "村里低保评定不公开",
@@ -59,13 +62,17 @@ def post(client, data, files=(), ip="10.0.0.1"):
     return client.post(SUBMIT, payload, REMOTE_ADDR=ip)
 
 
-def test_get_shows_villages_grouped_by_township_and_categories_grouped_by_parent(client, tree):
+def test_get_asks_for_the_township_first_and_groups_categories_by_parent(client, tree):
     r = client.get(SUBMIT)
     assert r.status_code == 200
     body = r.content.decode()
     assert '<meta name="viewport"' in body
-    assert '<optgroup label="东坝头镇">' in body and "东坝头镇（乡镇本级）" in body
-    assert "张庄村" in body and "雷集村" in body
+    township_select = re.search(r'<select name="township".*?</select>', body, re.S).group(0)
+    assert "东坝头镇" in township_select and "堌阳镇" in township_select
+    # No village is offered before its township is chosen: a village's name alone does not say where it is.
+    village_select = re.search(r'<select name="region".*?</select>', body, re.S).group(0)
+    assert "张庄村" not in village_select and "请先选择乡镇" in village_select
+    assert 'name="choose_township"' in body  # the no-script way to fill the village list
     assert '<optgroup label="民政救助">' in body and "低保特困" in body
     assert 'name="website"' in body and 'class="mq-hp"' in body
     assert 'accept="image/jpeg,' in body and "multiple" in body
