@@ -4,15 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('visits', '0001_visit_log_quotas_training'),
+        ("visits", "0001_visit_log_quotas_training"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='quotarule',
-            name='role',
-            field=models.CharField(choices=[('leader', '乡镇领导'), ('petition_officer', '信访办/综治中心'), ('dept_handler', '部门/站所经办人'), ('village_liaison', '包村干部'), ('village_cadre', '村干部/网格员'), ('mediator', '调解员'), ('county_supervisor', '县级督查'), ('county_petition_officer', '县信访局经办人'), ('system_admin', '系统管理员'), ('security_admin', '安全保密管理员'), ('audit_admin', '安全审计员')], max_length=32, verbose_name='角色'),
+            model_name="quotarule",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("leader", "乡镇领导"),
+                    ("petition_officer", "信访办/综治中心"),
+                    ("dept_handler", "部门/站所经办人"),
+                    ("village_liaison", "包村干部"),
+                    ("village_cadre", "村干部/网格员"),
+                    ("mediator", "调解员"),
+                    ("county_supervisor", "县级督查"),
+                    ("county_petition_officer", "县信访局经办人"),
+                    ("system_admin", "系统管理员"),
+                    ("security_admin", "安全保密管理员"),
+                    ("audit_admin", "安全审计员"),
+                ],
+                max_length=32,
+                verbose_name="角色",
+            ),
         ),
     ]
