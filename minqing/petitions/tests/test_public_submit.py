@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import json
 import re
 import time
 
@@ -294,3 +295,55 @@ def test_landing_and_reception_pages_show_upcoming_public_reception_days(client,
         assert "内部会议" not in body and "已过去" not in body
     landing = client.get("/p/").content.decode()
     assert "我要反映" in landing and "查询进展" in landing
+
+
+# --- Township first, then its villages -------------------------------------------------------------------------
+
+
+def test_choosing_a_township_without_a_script_offers_its_villages_and_keeps_what_was_typed(client, tree):
+    from minqing.core.tests.factories import region as make_region
+
+    make_region("410225101201", "张庄村", Level.VILLAGE, tree.other_township)  # the same name elsewhere
+    data = form_data(tree.zhangzhuang, region="", choose_township="选定乡镇")
+    r = post(client, data)
+    assert r.status_code == 200
+    body = r.content.decode()
+    village_select = re.search(r'<select name="region".*?</select>', body, re.S).group(0)
+    assert f'value="{tree.zhangzhuang.pk}"' in village_select and "雷集村" in village_select
+    assert "堌阳村" not in village_select and village_select.count("张庄村") == 1
+    assert "村里低保评定不公开" in body and "王秀兰" in body  # nothing typed is lost
+    assert "invalid-feedback" not in body  # choosing a township is not a failed submission
+    assert Petition.objects.count() == 0
+
+
+def test_a_village_of_another_township_is_refused_and_nothing_is_saved(client, tree):
+    data = form_data(tree.zhangzhuang, township=str(tree.other_township.pk))
+    r = post(client, data)
+    assert r.status_code == 200
+    assert "所选村（社区）不属于该乡镇" in r.content.decode()
+    assert Petition.objects.count() == 0
+
+
+def test_no_township_is_asked_for_in_plain_words(client, tree):
+    r = post(client, form_data(tree.zhangzhuang, township="", region=""))
+    assert r.status_code == 200 and "请选择所在乡镇" in r.content.decode()
+    assert Petition.objects.count() == 0
+
+
+def test_the_page_carries_every_townships_villages_for_the_script(client, tree):
+    body = client.get(SUBMIT).content.decode()
+    data = json.loads(
+        re.search(r'<script id="village-data" type="application/json">(.*?)</script>', body).group(1)
+    )
+    assert [row[1] for row in data[str(tree.township.pk)]] == ["东坝头镇（乡镇本级）", "雷集村", "张庄村"]
+    assert [row[1] for row in data[str(tree.other_township.pk)]] == ["堌阳镇（乡镇本级）", "堌阳村"]
+
+
+def test_the_done_and_track_pages_show_the_full_place(client, tree):
+    r = post(client, form_data(tree.zhangzhuang))
+    assert r.status_code == 302
+    done = client.get(r["Location"]).content.decode()
+    assert re.search(r'data-testid="place">东坝头镇 · 张庄村<', done)
+    p = Petition.objects.get()
+    track = client.get(reverse("public:track_detail", args=[p.pk])).content.decode()
+    assert re.search(r'data-testid="place">东坝头镇 · 张庄村', track)
