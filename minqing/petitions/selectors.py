@@ -146,7 +146,7 @@ def petition_list(*, actor: User, filters: ListFilters, for_sorted_page: bool = 
     # (status, due_date) index with the paths tested row by row, for the page and for the count alike.
     by_status = filters.queue in STATUS_QUEUES or filters.overdue or filters.due_soon
     qs = petition_qs(actor=actor, for_sorted_page=for_sorted_page or by_status).select_related(
-        "category", "region", "department", "assignee"
+        "category", "region", "region__parent", "department", "assignee"
     )
     if filters.queue:
         qs = qs.filter(queue_q(actor=actor, queue=filters.queue, today=today))
