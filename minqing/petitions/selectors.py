@@ -32,6 +32,7 @@ from .models import (
     PetitionEvent,
     ReceptionDay,
     Satisfaction,
+    Stage,
     Status,
 )
 from .services import normalize_tracking_code
@@ -200,11 +201,21 @@ def petition_list(*, actor: User, filters: ListFilters, for_sorted_page: bool = 
 
 # --- Work queues: what needs this person now ------------------------------------------------------------------
 
-QUEUES = ("to_accept", "due_soon", "overdue", "to_follow_up", "reopened", "extensions", "mine", "sent_up")
+QUEUES = (
+    "to_accept",
+    "due_soon",
+    "overdue",
+    "to_follow_up",
+    "reopened",
+    "reviews",
+    "extensions",
+    "mine",
+    "sent_up",
+)
 
 
 # Queues that select by status (and deadline) rather than by place.
-STATUS_QUEUES = frozenset({"to_accept", "due_soon", "overdue", "reopened", "extensions"})
+STATUS_QUEUES = frozenset({"to_accept", "due_soon", "overdue", "reopened", "reviews", "extensions"})
 
 
 def _act_q(actor: User, *, indexed: bool = True) -> Q:
@@ -242,6 +253,10 @@ def queue_q(*, actor: User, queue: str, today: datetime.date, indexed: bool = Tr
         return (act | follow) & Q(status=Status.REPLIED, satisfaction="")
     if queue == "reopened":
         return act & Q(status=Status.ACCEPTED, reopen_count__gt=0)
+    if queue == "reviews":
+        # 复查/复核 arrive already accepted at the level above: without this queue they would surface only
+        # when their deadline nears.
+        return act & Q(status=Status.ACCEPTED, stage__in=[Stage.REVIEW, Stage.REREVIEW])
     if queue == "extensions":
         approve = Q(pk__in=[])
 
@@ -280,6 +295,7 @@ def queue_labels(*, actor: User) -> dict[str, str]:
         "overdue": _("已超期"),
         "to_follow_up": _("待回访"),
         "reopened": _("重新办理"),
+        "reviews": _("复查复核"),
         "extensions": _("待审批延期"),
         "mine": _("我承办的"),
         "sent_up": _("已上报上级"),

@@ -280,3 +280,17 @@ def test_the_transfer_step_is_404_outside_the_region(client, tree, people):
     assert response.status_code == 404
     p.refresh_from_db()
     assert p.region == tree.other_village
+
+
+def test_a_review_asked_of_a_township_answer_is_in_the_county_offices_review_queue(
+    tree, people, county_officer
+):
+    p = township_matter(people, tree)
+    p = services.petition_accept(actor=people.officer, petition=p, version=p.version)
+    p = services.petition_reply(actor=people.officer, petition=p, version=p.version, text="按镇里标准补偿。")
+    p = services.petition_request_review(actor=None, petition=p, reason="补偿标准不对")
+    assert p.level == HandlingLevel.COUNTY and p.status == Status.ACCEPTED
+    assert queue(county_officer, "reviews") == [p.pk]
+    assert queue(people.officer, "reviews") == [] and queue(people.officer, "sent_up") == [p.pk]
+    p = services.petition_reply(actor=county_officer, petition=p, version=p.version, text="复查维持。")
+    assert p.status == Status.REPLIED and queue(county_officer, "reviews") == []
