@@ -20,7 +20,7 @@ from minqing.core.forms import CleanCharField, StyledForm
 from minqing.core.uploads import ALLOWED_NAMES, CheckedFile, check_upload
 from minqing.households.identity import normalize_phone
 from minqing.regions.models import Region
-from minqing.regions.selectors import township_list, village_list
+from minqing.regions.selectors import township_list, village_list, villages_by_township
 
 from .. import selectors
 from ..models import Category, Channel, Satisfaction
@@ -117,8 +117,14 @@ def village_choices(township: Region | None) -> list[tuple[str, str]]:
 
 
 def villages_json() -> dict[str, list[list[Any]]]:
-    """Every township's village choices, for the page's script to fill the second select without a reload."""
-    return {str(t.pk): [[int(pk), name] for pk, name in village_choices(t)] for t in township_list()}
+    """Every township's village choices, for the page's script to fill the second select without a reload
+    (two queries, whatever the number of townships)."""
+    villages = villages_by_township()
+    return {
+        str(t.pk): [[t.pk, _("%(name)s（乡镇本级）") % {"name": t.name}]]
+        + [[v.pk, v.name] for v in villages.get(t.pk, [])]
+        for t in township_list()
+    }
 
 
 def category_choices() -> list[tuple[str, Any]]:
