@@ -249,7 +249,10 @@ def queue_q(*, actor: User, queue: str, today: datetime.date, indexed: bool = Tr
         follow = Q(pk__in=[])
 
         for path in regions_with(actor, Perm.INTAKE_PETITIONS):
-            follow |= subtree_q(path)
+            here = subtree_q(path)
+            if len(path) <= PATH_DIGITS[Level.COUNTY]:
+                here &= Q(level=HandlingLevel.COUNTY)  # the townships follow up their own answers
+            follow |= here
         return (act | follow) & Q(status=Status.REPLIED, satisfaction="")
     if queue == "reopened":
         return act & Q(status=Status.ACCEPTED, reopen_count__gt=0)

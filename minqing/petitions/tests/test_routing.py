@@ -81,6 +81,10 @@ def test_the_county_queue_holds_what_is_sent_up_not_the_townships_own_work(tree,
     sent = send_up(people, township_matter(people, tree, submitter_phone="13900001234"))
     assert queue(county_officer, "to_accept") == [sent.pk]
     assert own.pk not in queue(county_officer, "overdue") + queue(county_officer, "due_soon")
+    own = services.petition_accept(actor=people.officer, petition=own, version=own.version)
+    own = services.petition_reply(actor=people.officer, petition=own, version=own.version, text="已补偿。")
+    assert queue(people.officer, "to_follow_up") == [own.pk]
+    assert queue(county_officer, "to_follow_up") == []
 
 
 def test_the_county_returns_a_request_with_a_reason_the_township_has_it_again(tree, people, county_officer):
