@@ -113,3 +113,11 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def county_officer(tree: Tree) -> User:
+    """The county's 信访 office (县信访局): receives what the townships send up."""
+    u = UserFactory(username="county_officer", display_name="county_officer")
+    grant(u, Role.COUNTY_PETITION_OFFICER, tree.county)
+    return u

@@ -51,6 +51,9 @@ DEMO_STAFF: tuple[StaffSpec, ...] = (
     StaffSpec("cadre_zhuzhuang", "朱卫东", "朱庄村委会主任", Role.VILLAGE_CADRE, (_ZHUZHUANG,)),
     StaffSpec("mediator", "郭德胜", "镇人民调解委员会调解员", Role.MEDIATOR, ("township",)),
     StaffSpec("supervisor", "黄志刚", "县委督查室督查员", Role.COUNTY_SUPERVISOR, ("county",)),
+    StaffSpec(
+        "county_officer", "马建军", "县信访局办信接访科科员", Role.COUNTY_PETITION_OFFICER, ("county",)
+    ),
     StaffSpec("sysadmin", "周敏", "系统管理员", Role.SYSTEM_ADMIN, ("county",)),
     StaffSpec("secadmin", "吴磊", "安全保密管理员", Role.SECURITY_ADMIN, ("county",)),
     StaffSpec("auditadmin", "郑婷", "安全审计员", Role.AUDIT_ADMIN, ("county",)),

@@ -12,6 +12,8 @@ class Role(models.TextChoices):
     VILLAGE_CADRE = "village_cadre", _("村干部/网格员")
     MEDIATOR = "mediator", _("调解员")
     COUNTY_SUPERVISOR = "county_supervisor", _("县级督查")
+    # 县信访局: receives what the townships send up (上报), handles it or returns it with a reason.
+    COUNTY_PETITION_OFFICER = "county_petition_officer", _("县信访局经办人")
     # 三员分立: three administrators, none of whom can do another's job or read casework.
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
     SECURITY_ADMIN = "security_admin", _("安全保密管理员")

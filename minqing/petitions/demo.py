@@ -246,6 +246,7 @@ def demo_petitions(
     rng = Random(seed)
     as_of = as_of or timezone.localdate()
     officer, leader, handler = _staff("officer"), _staff("leader"), _staff("handler")
+    county_officer = _staff("county_officer")
     if officer is None or leader is None:
         return PetitionDemoResult(0, 0, 0)
     departments = {}
@@ -306,6 +307,7 @@ def demo_petitions(
                 content=content.format(v=village.name.removesuffix("村"), n=rng.randint(2, 6)),
                 submitter_name=name,
                 submitter_phone=phone,
+                submitter_id_number=(household.head.id_number or "") if household and household.head else "",
                 household=household,
                 is_anonymous=channel == Channel.ONLINE and rng.random() < 0.1,
                 is_group=is_group,
@@ -338,6 +340,12 @@ def demo_petitions(
                     )
                     _backdate(p, start, rng, as_of)
                     continue
+                if county_officer is not None and p.level == HandlingLevel.TOWNSHIP and rng.random() < 0.05:
+                    p = services.petition_route(
+                        actor=officer, petition=p, version=p.version, to_level=HandlingLevel.COUNTY,
+                        reason="涉及县直部门职责，乡镇无权处理",
+                    )  # fmt: skip
+                    handler_user = county_officer
                 p = services.petition_accept(actor=handler_user, petition=p, version=p.version)
                 if p.level == HandlingLevel.TOWNSHIP:
                     dept = departments.get(
@@ -345,7 +353,7 @@ def demo_petitions(
                     )
                     (p,) = services.petitions_assign(actor=officer, petitions=[p], department=dept)
             if stage_done >= 2:
-                replier = cadre if p.level == HandlingLevel.VILLAGE and cadre else officer
+                replier = _level_handler(p.level, cadre, officer, county_officer)
                 p = services.petition_reply(
                     actor=replier, petition=p, version=p.version,
                     text="经调查核实，已协调相关部门予以解决，具体情况已当面向您说明。如有疑问，可在收到本意见之日起30日内申请复查。",
@@ -368,7 +376,7 @@ def demo_petitions(
                 if satisfaction == Satisfaction.UNSATISFIED and rng.random() < 0.6:
                     p = services.petition_reopen(actor=None, petition=p, reason="问题没有真正解决")
                 elif rng.random() < 0.92:
-                    closer = cadre if p.level == HandlingLevel.VILLAGE and cadre else officer
+                    closer = _level_handler(p.level, cadre, officer, county_officer)
                     p = services.petition_close(
                         actor=closer,
                         petition=p,
@@ -389,6 +397,15 @@ def demo_petitions(
         _backdate(p, start, rng, as_of)
     days = _reception_days(township, leader, as_of, rng)
     return PetitionDemoResult(made, len(departments), days)
+
+
+def _level_handler(level: str, cadre: User | None, officer: User, county_officer: User | None) -> User:
+    """The demo's person acting for the level now handling a request."""
+    if level == HandlingLevel.VILLAGE and cadre is not None:
+        return cadre
+    if level == HandlingLevel.COUNTY and county_officer is not None:
+        return county_officer
+    return officer
 
 
 def _reception_days(township: Region, leader: User, as_of: datetime.date, rng: Random) -> int:

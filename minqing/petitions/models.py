@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from minqing.accounts.models import Department
 from minqing.core.models import TimeStampedModel, Versioned
-from minqing.core.privacy import mask_phone
+from minqing.core.privacy import mask_id_number, mask_phone
 from minqing.regions.models import Level as RegionLevel
 from minqing.regions.models import Region
 
@@ -184,6 +184,8 @@ class Petition(TimeStampedModel, Versioned):
     publish = models.BooleanField(
         _("同意公开"), default=False, help_text=_("诉求人同意公开诉求内容和地点（不含姓名、电话）")
     )
+    # 信访登记 records the petitioner's ID number; shown masked, revealed in full only by an audited step.
+    submitter_id_number = models.CharField(_("身份证号"), max_length=18, blank=True, db_index=True)
     resident = models.ForeignKey(
         "households.Resident",
         on_delete=models.SET_NULL,
@@ -210,7 +212,10 @@ class Petition(TimeStampedModel, Versioned):
     # The region path of the level now handling it; who may act is decided against this path.
     # No single-column index: the composite indexes below lead with it too (see migration 0005 for PostgreSQL).
     handler_path = models.CharField(max_length=15, editable=False)
+    # 越级: taken to the county or above while a lower organ (the township, the lowest 信访 organ) is competent.
     is_skip_level = models.BooleanField(_("越级"), default=False)
+    # The softer hint: a village's matter brought to the township, which the village committee could settle.
+    village_could_settle = models.BooleanField(_("可在村解决"), default=False)
     department = models.ForeignKey(
         Department,
         on_delete=models.PROTECT,
@@ -336,6 +341,18 @@ class Petition(TimeStampedModel, Versioned):
         return mask_phone(self.submitter_phone)
 
     @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.submitter_id_number)
+
+    @property
+    def place_label(self) -> str:
+        """The full place (township · village): village names repeat across townships."""
+        region = self.region
+        if region.level > RegionLevel.TOWNSHIP and region.parent is not None:
+            return f"{region.parent.name} · {region.name}"
+        return region.name
+
+    @property
     def submitter_label(self) -> str:
         if self.is_anonymous:
             return str(_("匿名"))
@@ -357,6 +374,8 @@ class EventKind(models.TextChoices):
     NOT_ACCEPTED = "not_accepted", _("不予受理")
     ROUTED_UP = "routed_up", _("上报")
     ROUTED_DOWN = "routed_down", _("交办下级")
+    RETURNED = "returned", _("退回下级")
+    TRANSFERRED = "transferred", _("转其他乡镇")
     ASSIGNED = "assigned", _("指定承办")
     RECATEGORISED = "recategorised", _("调整分类")
     PROGRESS = "progress", _("办理进展")

@@ -31,10 +31,12 @@ from .access import get_petition_for_actor, scope_petitions
 from .models import (
     OPEN_STATUSES,
     Category,
+    HandlingLevel,
     Petition,
     PetitionEvent,
     ReceptionDay,
     Satisfaction,
+    Stage,
     Status,
 )
 from .services import PER_SLOT, normalize_tracking_code, reception_slots
@@ -142,6 +144,7 @@ def petition_get(*, actor: User, pk: int) -> Petition:
             "category",
             "category__parent",
             "region",
+            "region__parent",
             "department",
             "assignee",
             "household",
@@ -195,7 +198,7 @@ def petition_list(*, actor: User, filters: ListFilters, for_sorted_page: bool = 
     # (status, due_date) index with the paths tested row by row, for the page and for the count alike.
     by_status = filters.queue in STATUS_QUEUES or filters.overdue or filters.due_soon
     qs = petition_qs(actor=actor, for_sorted_page=for_sorted_page or by_status).select_related(
-        "category", "region", "department", "assignee"
+        "category", "region", "region__parent", "department", "assignee"
     )
     if filters.queue:
         qs = qs.filter(queue_q(actor=actor, queue=filters.queue, today=today))
@@ -249,11 +252,21 @@ def petition_list(*, actor: User, filters: ListFilters, for_sorted_page: bool = 
 
 # --- Work queues: what needs this person now ------------------------------------------------------------------
 
-QUEUES = ("to_accept", "due_soon", "overdue", "to_follow_up", "reopened", "extensions", "mine")
+QUEUES = (
+    "to_accept",
+    "due_soon",
+    "overdue",
+    "to_follow_up",
+    "reopened",
+    "reviews",
+    "extensions",
+    "mine",
+    "sent_up",
+)
 
 
 # Queues that select by status (and deadline) rather than by place.
-STATUS_QUEUES = frozenset({"to_accept", "due_soon", "overdue", "reopened", "extensions"})
+STATUS_QUEUES = frozenset({"to_accept", "due_soon", "overdue", "reopened", "reviews", "extensions"})
 
 
 def _act_q(actor: User, *, indexed: bool = True) -> Q:
@@ -261,7 +274,12 @@ def _act_q(actor: User, *, indexed: bool = True) -> Q:
 
     q = Q(pk__in=[])
     for path in regions_with(actor, Perm.HANDLE_PETITIONS):
-        q |= subtree_q(path, "handler_path", indexed=indexed)
+        here = subtree_q(path, "handler_path", indexed=indexed)
+        if len(path) <= PATH_DIGITS[Level.COUNTY]:
+            # The county may act on any request below it, but its queues hold what is sent up to it: the
+            # townships' own work is theirs to do (the county supervises it through 督办).
+            here &= Q(level=HandlingLevel.COUNTY)
+        q |= here
     if has_perm(actor, Perm.HANDLE_ASSIGNED):
         dept_ids = list(actor.departments.values_list("pk", flat=True))
         q |= Q(department_id__in=dept_ids) | Q(assignee_id=actor.pk)
@@ -282,19 +300,41 @@ def queue_q(*, actor: User, queue: str, today: datetime.date, indexed: bool = Tr
         follow = Q(pk__in=[])
 
         for path in regions_with(actor, Perm.INTAKE_PETITIONS):
-            follow |= subtree_q(path)
+            here = subtree_q(path)
+            if len(path) <= PATH_DIGITS[Level.COUNTY]:
+                here &= Q(level=HandlingLevel.COUNTY)  # the townships follow up their own answers
+            follow |= here
         return (act | follow) & Q(status=Status.REPLIED, satisfaction="")
     if queue == "reopened":
         return act & Q(status=Status.ACCEPTED, reopen_count__gt=0)
+    if queue == "reviews":
+        # 复查/复核 arrive already accepted at the level above: without this queue they would surface only
+        # when their deadline nears.
+        return act & Q(status=Status.ACCEPTED, stage__in=[Stage.REVIEW, Stage.REREVIEW])
     if queue == "extensions":
         approve = Q(pk__in=[])
 
         for path in regions_with(actor, Perm.APPROVE_EXTENSION):
-            approve |= subtree_q(path, "handler_path")
+            here = subtree_q(path, "handler_path")
+            if len(path) <= PATH_DIGITS[Level.COUNTY]:
+                here &= Q(level=HandlingLevel.COUNTY)  # the townships' heads approve their own
+            approve |= here
         return approve & Q(status=Status.ACCEPTED, extension_requested_days__gt=0)
     if queue == "mine":
         return Q(assignee_id=actor.pk, status__in=OPEN_STATUSES)
+    if queue == "sent_up":
+        return _sent_up_q(actor, indexed=indexed) & Q(status__in=OPEN_STATUSES)
     return Q(pk__in=[])
+
+
+def _sent_up_q(actor: User, *, indexed: bool = True) -> Q:
+    """Requests of the actor's regions now handled above the actor's level (上报): they stay in sight so the
+    township can tell the person where the matter is and follow it."""
+    q = Q(pk__in=[])
+    for path in regions_with(actor, Perm.HANDLE_PETITIONS):
+        if len(path) > PATH_DIGITS[Level.COUNTY]:
+            q |= subtree_q(path, indexed=indexed) & ~subtree_q(path, "handler_path", indexed=False)
+    return q
 
 
 def queue_labels(*, actor: User) -> dict[str, str]:
@@ -309,11 +349,15 @@ def queue_labels(*, actor: User) -> dict[str, str]:
         "overdue": _("已超期"),
         "to_follow_up": _("待回访"),
         "reopened": _("重新办理"),
+        "reviews": _("复查复核"),
         "extensions": _("待审批延期"),
         "mine": _("我承办的"),
+        "sent_up": _("已上报上级"),
     }
     if not has_perm(actor, Perm.APPROVE_EXTENSION):
         del labels["extensions"]
+    if not any(len(p) > PATH_DIGITS[Level.COUNTY] for p in regions_with(actor, Perm.HANDLE_PETITIONS)):
+        del labels["sent_up"]
     return labels
 
 
@@ -349,7 +393,7 @@ def petition_get_for_tracking(*, code: str, phone_tail: str) -> Petition | None:
     if len(code) != 10 or len(tail) != 4:
         return None
     p = (
-        Petition.objects.select_related("category", "region", "merged_into")
+        Petition.objects.select_related("category", "region", "region__parent", "merged_into")
         .filter(tracking_code=code)
         .first()
     )

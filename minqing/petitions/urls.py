@@ -12,6 +12,7 @@ urlpatterns = [
     path("export.xlsx", downloads.petition_export, name="export"),
     path("<int:pk>/", detail.petition_detail, name="detail"),
     path("<int:pk>/steps/<slug:step>/", steps.petition_step, name="step"),
+    path("<int:pk>/reveal/<slug:what>/", detail.petition_reveal, name="reveal"),
     path("<int:pk>/attachments/", detail.petition_attach, name="attach"),
     path("<int:pk>/attachments/<int:attachment_id>/", detail.attachment_download, name="attachment"),
     path("<int:pk>/documents/<slug:kind>.pdf", downloads.petition_document, name="document"),

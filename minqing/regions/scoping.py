@@ -117,6 +117,10 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
             Perm.VIEW_POLICIES,
         }
     ),
+    # Its grant is the county: it may act on any request there, and its work queues hold those at county level.
+    Role.COUNTY_PETITION_OFFICER: frozenset(
+        {Perm.VIEW_HOUSEHOLDS, Perm.EXPORT_PETITIONS, Perm.APPROVE_EXTENSION} | _PETITION_WORK | _POLICY_READ
+    ),
     Role.SYSTEM_ADMIN: frozenset({Perm.MANAGE_CONFIG}),
     Role.SECURITY_ADMIN: frozenset({Perm.MANAGE_ROLES}),
     Role.AUDIT_ADMIN: frozenset({Perm.VIEW_AUDIT}),

@@ -21,3 +21,21 @@ def region_by_name_or_code(value: str, within: str = "") -> Region | None:
     if value.isdigit():
         return qs.filter(code=value).first()
     return qs.filter(name=value, level__gte=Level.VILLAGE).first()
+
+
+def township_list(prefix: str = "") -> QuerySet[Region]:
+    """Active townships under `prefix`, in code order: the first choice of a place picker."""
+    return regions_below(prefix, Level.TOWNSHIP).order_by("path")
+
+
+def village_list(township: Region) -> QuerySet[Region]:
+    """Active villages of one township, in code order: the second choice of a place picker."""
+    return regions_below(township.path, Level.VILLAGE).order_by("path")
+
+
+def villages_by_township(prefix: str = "") -> dict[int, list[Region]]:
+    """Active villages under `prefix` keyed by their township's id, each list in code order."""
+    villages: dict[int, list[Region]] = {}
+    for v in regions_below(prefix, Level.VILLAGE).order_by("path"):
+        villages.setdefault(v.parent_id or 0, []).append(v)
+    return villages

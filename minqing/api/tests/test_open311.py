@@ -581,3 +581,11 @@ def test_post_without_description_is_titled_by_the_service(tree, key):
     assert p.title == "道路桥梁"
     assert p.content == "道路桥梁（张庄村小学门口）"
     assert p.region == tree.zhangzhuang
+
+
+def test_the_petitioners_id_number_never_leaves_through_open311(tree, people, key):
+    p = register(people.officer, tree.zhangzhuang, submitter_id_number="410225196503121237")
+    for url in (f"{BASE}/requests/{p.pk}.json", f"{BASE}/requests/{p.pk}.xml", f"{BASE}/requests.json"):
+        response = Client().get(url, {"api_key": key.raw})
+        assert response.status_code == 200
+        assert b"410225196503121237" not in response.content

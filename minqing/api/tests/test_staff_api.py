@@ -100,7 +100,7 @@ def test_list_is_paginated(tree, people, api_client):
 
 
 def test_detail_has_public_and_internal_events_and_is_404_outside_the_region(tree, people, api_client):
-    p = register(people.officer, tree.zhangzhuang)  # a walk-in at the township: internal 越级 note
+    p = register(people.officer, tree.zhangzhuang)  # a walk-in at the township: internal 可在村解决 note
     petition_services.petition_progress(actor=people.cadre, petition=p, note="电话联系村干部核实")
     response = api_client(people.officer).get(f"{V1}{p.pk}/")
     assert response.status_code == 200
@@ -143,7 +143,8 @@ def test_staff_register_a_request_through_the_service(tree, people, api_client):
     p = Petition.objects.get(pk=response.json()["id"])
     assert p.registered_by == people.officer
     assert p.channel == Channel.VISIT
-    assert p.is_skip_level  # a village matter walked in at the township
+    # A village matter walked in at the township: not 越级 (the township is the lowest 信访 organ), a hint only.
+    assert not p.is_skip_level and p.village_could_settle
     assert AuditEntry.objects.filter(object_type="petitions.petition", object_id=str(p.pk)).count() == 1
 
 

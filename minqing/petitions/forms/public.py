@@ -20,8 +20,8 @@ from minqing.core.errors import ServiceError
 from minqing.core.forms import CleanCharField, StyledForm
 from minqing.core.uploads import ALLOWED_NAMES, CheckedFile, check_upload
 from minqing.households.identity import normalize_phone
-from minqing.regions.models import Level, Region
-from minqing.regions.selectors import regions_below
+from minqing.regions.models import Region
+from minqing.regions.selectors import township_list, village_list, villages_by_township
 
 from .. import selectors
 from ..models import Category, Channel, Satisfaction
@@ -103,20 +103,29 @@ class MultipleFileField(forms.FileField):
         return checked
 
 
-def region_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Active villages grouped under their township, the township itself first as 乡镇本级."""
-    townships = list(regions_below("", Level.TOWNSHIP).order_by("path"))
-    villages: dict[int, list[Region]] = {}
-    for v in regions_below("", Level.VILLAGE).order_by("path"):
-        villages.setdefault(v.parent_id or 0, []).append(v)
-    return [
-        (
-            t.name,
-            [(str(t.pk), _("%(name)s（乡镇本级）") % {"name": t.name})]
-            + [(str(v.pk), v.name) for v in villages.get(t.pk, [])],
-        )
-        for t in townships
+def township_choices() -> list[tuple[str, str]]:
+    return [(str(t.pk), t.name) for t in township_list()]
+
+
+def village_choices(township: Region | None) -> list[tuple[str, str]]:
+    """The villages of the chosen township, the township itself first as 乡镇本级; none before a township is
+    chosen (a village's name alone does not say where it is: 张庄村 exists in several townships)."""
+    if township is None:
+        return []
+    return [(str(township.pk), _("%(name)s（乡镇本级）") % {"name": township.name})] + [
+        (str(v.pk), v.name) for v in village_list(township)
     ]
+
+
+def villages_json() -> dict[str, list[list[Any]]]:
+    """Every township's village choices, for the page's script to fill the second select without a reload
+    (two queries, whatever the number of townships)."""
+    villages = villages_by_township()
+    return {
+        str(t.pk): [[t.pk, _("%(name)s（乡镇本级）") % {"name": t.name}]]
+        + [[v.pk, v.name] for v in villages.get(t.pk, [])]
+        for t in township_list()
+    }
 
 
 def category_choices() -> list[tuple[str, Any]]:
@@ -131,7 +140,12 @@ def category_choices() -> list[tuple[str, Any]]:
 
 
 class SubmitForm(StyledForm):
-    region = forms.ChoiceField(label=gettext_lazy("所在村（社区）"), required=False)
+    township = forms.ChoiceField(label=gettext_lazy("所在乡镇"), required=False)
+    region = forms.ChoiceField(
+        label=gettext_lazy("所在村（社区）"),
+        required=False,
+        error_messages={"invalid_choice": gettext_lazy("所选村（社区）不属于该乡镇，请重新选择。")},
+    )
     category = forms.ChoiceField(label=gettext_lazy("诉求分类"), required=False)
     title = CleanCharField(
         label=gettext_lazy("标题"),
@@ -195,21 +209,45 @@ class SubmitForm(StyledForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        township = self.fields["township"]
         region = self.fields["region"]
         category = self.fields["category"]
         assert isinstance(region, forms.ChoiceField) and isinstance(category, forms.ChoiceField)
-        region.choices = [("", _("请选择")), *region_choices()]
+        assert isinstance(township, forms.ChoiceField)
+        township.choices = [("", _("请选择乡镇")), *township_choices()]
+        chosen = self.data.get(self.add_prefix("township")) if self.is_bound else self.initial.get("township")
+        self.chosen_township = self._township(chosen)
+        villages = village_choices(self.chosen_township)
+        region.choices = [("", _("请选择村（社区）") if villages else _("请先选择乡镇")), *villages]
         category.choices = [("", _("请选择")), *category_choices()]
         self.fields["attachments"].help_text = str(self.fields["attachments"].help_text) % {
             "n": settings.MINQING_ATTACHMENT_MAX_COUNT,
             "mb": settings.MINQING_ATTACHMENT_MAX_BYTES // (1024 * 1024),
         }
 
+    @staticmethod
+    def _township(value: Any) -> Region | None:
+        value = str(value or "")
+        if not value.isdigit():
+            return None
+        return township_list().filter(pk=int(value)).first()
+
+    def clean_township(self) -> Region | None:
+        return self.chosen_township
+
     def clean_region(self) -> Region | None:
+        # The choices are the chosen township's: a village of another township is refused as not offered.
         value = self.cleaned_data.get("region")
         if not value:
             return None
         return Region.objects.filter(pk=int(value), is_active=True).first()
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("township") is None and not self.has_error("township"):
+            self.add_error("township", _("请选择所在乡镇。"))
+        return data
 
     def clean_category(self) -> Category | None:
         value = self.cleaned_data.get("category")

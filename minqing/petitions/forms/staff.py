@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from minqing.accounts.models import Department, User
 from minqing.core.forms import CleanCharField, RevealableInput, StyledForm
-from minqing.core.privacy import mask_phone
+from minqing.core.privacy import mask_id_number, mask_phone
 from minqing.households.models import Household, Resident
-from minqing.regions.models import Level, Region
+from minqing.regions.models import PATH_DIGITS, Level, Region
+from minqing.regions.selectors import township_list, villages_by_township
 
 from ..models import Category, Channel, HandlingLevel, Satisfaction, Urgency
 from ..selectors import category_list_leaves
@@ -43,6 +44,13 @@ class IntakeForm(StyledForm):
     submitter_name = CleanCharField(label=_("诉求人姓名"), max_length=100, required=False)
     submitter_phone = CleanCharField(
         label=_("联系电话"), max_length=30, required=False, widget=RevealableInput
+    )
+    submitter_id_number = CleanCharField(
+        label=_("身份证号"),
+        max_length=30,
+        required=False,
+        widget=RevealableInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("信访登记应记录；用于识别重复信访，页面上隐去中间位"),
     )
     household_code = CleanCharField(
         label=_("关联户编号"),
@@ -80,6 +88,9 @@ class IntakeForm(StyledForm):
             widget = self.fields["submitter_phone"].widget
             assert isinstance(widget, RevealableInput)
             widget.reveal_url = reverse("households:reveal", args=[reveal_for.pk, "phone"])
+            id_widget = self.fields["submitter_id_number"].widget
+            assert isinstance(id_widget, RevealableInput)
+            id_widget.reveal_url = reverse("households:reveal", args=[reveal_for.pk, "id_number"])
         region_field = self.fields["region"]
         assert isinstance(region_field, forms.ModelChoiceField)
         region_field.queryset = regions
@@ -101,6 +112,7 @@ class IntakeForm(StyledForm):
             "region": region if region.level == Level.VILLAGE else region.parent,
             "submitter_name": household.head_name,
             "submitter_phone": mask_phone(household.head.phone) if household.head else "",
+            "submitter_id_number": mask_id_number(household.head.id_number) if household.head else "",
         }
 
 
@@ -137,24 +149,99 @@ class RouteForm(VersionedForm):
 
 
 class AssignForm(StyledForm):
+    """The assignee list is grouped by department (each option knows its department, so the page can offer
+    only the chosen department's staff); the service refuses an assignee outside the chosen department."""
+
     department = forms.ModelChoiceField(
         queryset=Department.objects.none(), label=_("承办部门"), required=False
     )
-    assignee = forms.ModelChoiceField(queryset=User.objects.none(), label=_("承办人"), required=False)
+    assignee = forms.ChoiceField(label=_("承办人"), required=False)
     note = forms.CharField(
         label=_("交办意见"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
     )
 
-    def __init__(self, *args: Any, departments: Any, assignees: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, departments: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         dept_field = self.fields["department"]
-        user_field = self.fields["assignee"]
-        assert isinstance(dept_field, forms.ModelChoiceField) and isinstance(
-            user_field, forms.ModelChoiceField
-        )
+        assert isinstance(dept_field, forms.ModelChoiceField)
         dept_field.queryset = departments
-        user_field.queryset = assignees
-        user_field.label_from_instance = lambda u: u.display_name or u.username  # type: ignore[method-assign,assignment]
+        dept_field.widget.attrs["data-assignee-filter"] = self.add_prefix("assignee")
+        self._members: dict[int, User] = {}
+        groups: list[tuple[str, list[tuple[str, str]]]] = []
+        for dept in departments.prefetch_related("members"):
+            people = [u for u in dept.members.all() if u.is_active]
+            self._members.update({u.pk: u for u in people})
+            options = [(f"{dept.pk}:{u.pk}", u.display_name or u.username) for u in people]
+            if options:
+                groups.append((dept.name, options))
+        user_field = self.fields["assignee"]
+        assert isinstance(user_field, forms.ChoiceField)
+        user_field.choices = [("", "---------"), *groups]
+        if self.initial.get("assignee") and self.initial.get("department"):
+            self.initial["assignee"] = f"{self.initial['department']}:{self.initial['assignee']}"
+
+    def clean_assignee(self) -> User | None:
+        value = self.cleaned_data.get("assignee") or ""
+        if not value:
+            return None
+        user_id = value.partition(":")[2]
+        user = self._members.get(int(user_id)) if user_id.isdigit() else None
+        if user is None:
+            raise forms.ValidationError(_("请选择承办人。"))
+        self._picked_in = value.partition(":")[0]
+        return user
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        # A handler picked without a department is assigned with the department they were listed under.
+        if data.get("assignee") is not None and data.get("department") is None:
+            dept_field = self.fields["department"]
+            assert isinstance(dept_field, forms.ModelChoiceField) and dept_field.queryset is not None
+            picked = getattr(self, "_picked_in", "")
+            data["department"] = (
+                dept_field.queryset.filter(pk=int(picked)).first() if picked.isdigit() else None
+            )
+        return data
+
+
+def transfer_choices(region_path: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The other townships of the request's county, each with its villages, the township itself first."""
+    county = region_path[: PATH_DIGITS[Level.COUNTY]]
+    township = region_path[: PATH_DIGITS[Level.TOWNSHIP]]
+    villages = villages_by_township(county)
+    return [
+        (
+            t.name,
+            [(str(t.pk), _("%(name)s（乡镇本级）") % {"name": t.name})]
+            + [(str(v.pk), f"{t.name} · {v.name}") for v in villages.get(t.pk, [])],
+        )
+        for t in township_list(county)
+        if t.path != township
+    ]
+
+
+class TransferForm(VersionedForm):
+    """Pass a misfiled request to another township of the county (staff know the townships; the choices are
+    grouped by township so a village's name is never read without its township)."""
+
+    region = forms.ChoiceField(label=_("转至（乡镇 · 村）"))
+    reason = forms.CharField(
+        label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, required=False
+    )
+
+    def __init__(self, *args: Any, choices: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["region"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("请选择")), *choices]
+
+    def clean_region(self) -> Region:
+        value = self.cleaned_data.get("region") or ""
+        region = Region.objects.filter(pk=int(value), is_active=True).first() if value.isdigit() else None
+        if region is None:
+            raise forms.ValidationError(_("请选择乡镇或村（社区）。"))
+        return region
 
 
 class ProgressForm(StyledForm):

@@ -44,12 +44,15 @@ from .handling import (
     petition_urge,
 )
 from .intake import (
+    REVEALABLE,
     Intake,
     attachment_download,
     intake_check,
+    is_skip_level,
     petition_attach,
     petition_document_record,
     petition_register,
+    petition_reveal,
 )
 from .reception import (
     PER_SLOT,
@@ -66,6 +69,7 @@ from .routing import (
     petition_accept,
     petition_not_accept,
     petition_route,
+    petition_transfer,
     petitions_assign,
     petitions_recategorise,
 )
@@ -77,6 +81,7 @@ __all__ = [
     "LEVELS",
     "PER_SLOT",
     "RECEPTION_FIELDS",
+    "REVEALABLE",
     "SKIP_LEVEL_CHANNELS",
     "TITLE_MAX",
     "TRACKING_ALPHABET",
@@ -89,6 +94,7 @@ __all__ = [
     "deadline_rules",
     "due_after",
     "intake_check",
+    "is_skip_level",
     "level_path",
     "new_tracking_code",
     "normalize_tracking_code",
@@ -108,7 +114,9 @@ __all__ = [
     "petition_reply",
     "petition_request_extension",
     "petition_request_review",
+    "petition_reveal",
     "petition_route",
+    "petition_transfer",
     "petition_urge",
     "petitions_assign",
     "petitions_recategorise",

@@ -331,6 +331,12 @@ def petition_request_review(
         to_level=p.level,
     )
     _audit(actor, p, before, str(kind.label), ip)
+    _tell_staff(
+        _handlers_of(p),
+        p,
+        _("诉求 %(code)s“%(title)s”已%(what)s，请及时办理。")
+        % {"code": p.tracking_code, "title": p.title[:30], "what": kind.label},
+    )
     return p
 
 

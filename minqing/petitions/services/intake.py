@@ -15,9 +15,10 @@ from minqing.accounts.models import User
 from minqing.audit.models import Action
 from minqing.audit.services import audit_record, snapshot
 from minqing.core.errors import ServiceError, ValidationError
-from minqing.core.privacy import keep_if_masked, mask_phone
+from minqing.core.privacy import keep_if_masked, mask_id_number, mask_phone
 from minqing.core.ttl import ttl_cache
 from minqing.core.uploads import CheckedFile
+from minqing.households.identity import normalize_id_number
 from minqing.households.models import Household, Resident
 from minqing.regions.models import PATH_DIGITS, Region, subtree_q
 from minqing.regions.models import Level as RegionLevel
@@ -71,6 +72,7 @@ class Intake:
     submitter_name: str = ""
     submitter_phone: str = ""
     submitter_email: str = ""
+    submitter_id_number: str = ""
     is_anonymous: bool = False
     urgency: str = Urgency.NORMAL
     address: str = ""
@@ -135,9 +137,23 @@ def _clean_intake(data: Intake, *, public: bool) -> dict[str, list[str]]:
         err("submitter_name", _("请填写姓名，或选择匿名反映。"))
     if data.is_anonymous:
         data.submitter_name = ""
+        data.submitter_id_number = ""
         data.resident = None
-    phone = (data.submitter_phone or "").strip()
     head = data.household.head if data.household is not None else None
+    id_number = (data.submitter_id_number or "").strip()
+    known_id = (data.resident.id_number or "") if data.resident is not None else ""
+    if not known_id and head is not None:
+        known_id = head.id_number or ""
+    # The office form offers the known resident's number masked; sent back unchanged, it means that number.
+    id_number = keep_if_masked(id_number, known_id, mask_id_number)
+    if id_number:
+        try:
+            data.submitter_id_number = normalize_id_number(id_number)
+        except ValidationError as exc:
+            err("submitter_id_number", "；".join(exc.messages))
+    else:
+        data.submitter_id_number = ""
+    phone = (data.submitter_phone or "").strip()
     if head is not None:
         # The office form offers the household head's phone masked; sent back as it was, it means that phone.
         phone = keep_if_masked(phone, head.phone, mask_phone)
@@ -175,15 +191,16 @@ def _clean_intake(data: Intake, *, public: bool) -> dict[str, list[str]]:
     return errors
 
 
-def _known_caller(phone: str, region: Region) -> tuple[Resident | None, Household | None]:
-    """The registered resident with this phone in the request's township, when there is exactly one: a request
-    from a known household then shows on its page without anyone linking it by hand."""
+def _known_caller(
+    phone: str, region: Region, id_number: str = ""
+) -> tuple[Resident | None, Household | None]:
+    """The registered resident with this ID number, else with this phone, in the request's township, when there
+    is exactly one: a request from a known household then shows on its page without anyone linking it by hand."""
     township = region.path[: PATH_DIGITS[RegionLevel.TOWNSHIP]]
-    found = list(
-        Resident.objects.filter(
-            subtree_q(township), phone_rev=phone[::-1], household__isnull=False
-        ).select_related("household")[:2]
-    )
+    base = Resident.objects.filter(subtree_q(township), household__isnull=False).select_related("household")
+    found = list(base.filter(id_number=id_number)[:1]) if id_number else []
+    if not found and phone:
+        found = list(base.filter(phone_rev=phone[::-1])[:2])
     if len(found) != 1:
         return None, None
     return found[0], found[0].household
@@ -210,9 +227,12 @@ def _intake_level(actor: User | None, region: Region) -> str:
     return HandlingLevel.COUNTY
 
 
-def _earlier_same_matter(p: Petition, *, since: datetime.date) -> tuple[int, str] | None:
-    """The latest request from the same phone or household on the same category since `since` (重复访)."""
+def _earlier_same_matter(p: Petition, *, since: datetime.date) -> tuple[int, str, str] | None:
+    """The latest request from the same ID number, phone or household on the same category since `since`
+    (重复访): its id, tracking code and the level that handled it."""
     who = Q(pk__in=[])
+    if p.submitter_id_number:
+        who |= Q(submitter_id_number=p.submitter_id_number)
     if p.submitter_phone:
         who |= Q(submitter_phone=p.submitter_phone)
     if p.household_id:
@@ -222,8 +242,27 @@ def _earlier_same_matter(p: Petition, *, since: datetime.date) -> tuple[int, str
             who, category_id=p.category_id, registered_on__gte=since, merged_into__isnull=True
         )
         .order_by("-registered_on", "-id")
-        .values_list("pk", "tracking_code")
+        .values_list("pk", "tracking_code", "level")
         .first()
+    )
+
+
+def is_skip_level(*, channel: str, intake_level: str, competent_level: str) -> bool:
+    """越级 as the practice means it: the person chose to go to the county or above while a lower organ is
+    competent. The township is the lowest 信访 organ, so a villager at the township office is not 越级."""
+    return (
+        channel in SKIP_LEVEL_CHANNELS
+        and intake_level == HandlingLevel.COUNTY
+        and competent_level != HandlingLevel.COUNTY
+    )
+
+
+def village_could_settle(*, region: Region, intake_level: str, competent_level: str) -> bool:
+    """The softer hint: a village's matter registered above the village, which its committee could settle."""
+    return (
+        region.level >= RegionLevel.VILLAGE
+        and competent_level == HandlingLevel.VILLAGE
+        and intake_level != HandlingLevel.VILLAGE
     )
 
 
@@ -250,8 +289,12 @@ def petition_register(*, actor: User | None, data: Intake, ip: str | None = None
         data.household = None
     if data.resident is not None and data.household is None:
         data.household = data.resident.household
-    if data.household is None and data.submitter_phone and not data.is_anonymous:
-        data.resident, data.household = _known_caller(data.submitter_phone, region)
+    if (
+        data.household is None
+        and (data.submitter_phone or data.submitter_id_number)
+        and not data.is_anonymous
+    ):
+        data.resident, data.household = _known_caller(data.submitter_phone, region, data.submitter_id_number)
 
     intake_level = _intake_level(actor, region)
     proper = data.category.proper_level
@@ -262,10 +305,8 @@ def petition_register(*, actor: User | None, data: Intake, ip: str | None = None
         if LEVEL_ORDER[HandlingLevel(data.level)] < LEVEL_ORDER[HandlingLevel(region_level(region))]:
             raise ValidationError({"level": [_("乡镇本级的事项不能交由村办理。")]})
         level = data.level
-    skip = (
-        data.channel in SKIP_LEVEL_CHANNELS
-        and LEVEL_ORDER[HandlingLevel(intake_level)] > LEVEL_ORDER[HandlingLevel(proper)]
-    )
+    skip = is_skip_level(channel=data.channel, intake_level=intake_level, competent_level=proper)
+    settle_hint = village_could_settle(region=region, intake_level=intake_level, competent_level=proper)
     today = _today()
     registered_on = data.registered_on or today
     if registered_on > today:
@@ -289,6 +330,7 @@ def petition_register(*, actor: User | None, data: Intake, ip: str | None = None
         submitter_name=data.submitter_name,
         submitter_phone=data.submitter_phone,
         submitter_email=data.submitter_email,
+        submitter_id_number=data.submitter_id_number,
         resident=data.resident,
         household=data.household,
         is_group=data.is_group,
@@ -298,6 +340,7 @@ def petition_register(*, actor: User | None, data: Intake, ip: str | None = None
         intake_level=intake_level,
         handler_path=level_path(region.path, level),
         is_skip_level=skip,
+        village_could_settle=settle_hint,
         registered_by=actor,
         registered_on=registered_on,
         accept_due=accept.due,
@@ -307,9 +350,14 @@ def petition_register(*, actor: User | None, data: Intake, ip: str | None = None
     earlier = _earlier_same_matter(
         p, since=registered_on - datetime.timedelta(days=rules[DeadlineKind.REPEAT_WINDOW][0])
     )
+    raised_to = ""
     if earlier is not None:
         p.is_repeat = True
-        p.repeat_of_id, repeat_code = earlier
+        p.repeat_of_id, repeat_code, earlier_level = earlier
+        # A repeat goes to whoever handled the original, or higher: never back to a level that already had it.
+        if LEVEL_ORDER[HandlingLevel(earlier_level)] > LEVEL_ORDER[HandlingLevel(p.level)]:
+            p.level = raised_to = earlier_level
+            p.handler_path = level_path(region.path, earlier_level)
     reclock(p, accept)
     p.save()
     for checked in data.attachments:
@@ -320,8 +368,14 @@ def petition_register(*, actor: User | None, data: Intake, ip: str | None = None
     notes = []
     if skip:
         notes.append(_("越级：该类事项应先由%(level)s办理。") % {"level": HandlingLevel(proper).label})
+    if settle_hint:
+        notes.append(_("可在村解决：该类事项一般由村委会先行处理。"))
     if earlier is not None:
         notes.append(_("重复访：与 %(code)s 同一人/户、同一类事项。") % {"code": repeat_code})
+    if raised_to:
+        notes.append(
+            _("原件由%(level)s办理，本件同样交%(level)s。") % {"level": HandlingLevel(raised_to).label}
+        )
     _event(
         p,
         EventKind.REGISTERED,
@@ -329,7 +383,7 @@ def petition_register(*, actor: User | None, data: Intake, ip: str | None = None
         note=" ".join(str(n) for n in notes),
         public_note=public_note,
         is_public=True,
-        to_level=level,
+        to_level=p.level,
         data={"channel": p.channel, "attachments": len(data.attachments)},
     )
     _audit(actor, p, None, _("登记诉求"), ip)
@@ -400,3 +454,17 @@ def petition_document_record(*, actor: User, petition: Petition, title: str, ip:
         note=_("打印%(title)s") % {"title": title},
         ip=ip,
     )
+
+
+REVEALABLE = ("submitter_id_number", "submitter_phone")
+
+
+@transaction.atomic
+def petition_reveal(*, actor: User, petition: Petition, what: str, ip: str | None = None) -> str:
+    """The petitioner's full ID number or phone, for a user who may see identities in the request's region;
+    every reveal is an audit row."""
+    require(actor, Perm.REVEAL_IDENTITY, petition.region_path)
+    if what not in REVEALABLE:
+        raise ServiceError(_("不能查看该字段。"))
+    audit_record(actor=actor, action=Action.REVEAL, obj=petition, note=what, ip=ip)
+    return str(getattr(petition, what) or "")

@@ -40,7 +40,7 @@ def _handlers_of(p: Petition) -> list[User]:
         return list(p.department.members.filter(is_active=True))
     user_ids = RoleAssignment.objects.filter(
         region__path=p.handler_path,
-        role__in=[Role.PETITION_OFFICER, Role.VILLAGE_CADRE],
+        role__in=[Role.PETITION_OFFICER, Role.VILLAGE_CADRE, Role.COUNTY_PETITION_OFFICER],
     ).values_list("user_id", flat=True)
     return list(User.objects.filter(pk__in=user_ids, is_active=True))
 

@@ -9,12 +9,14 @@ from minqing.audit.services import snapshot
 from minqing.core.errors import ServiceError
 
 from ..models import (
+    LEVEL_ORDER,
     EventKind,
+    HandlingLevel,
     Petition,
     Status,
 )
 from .clock import reclock
-from .common import _audit, _event, _lock, _require_act, _require_handle, _save, _tell
+from .common import _audit, _event, _lock, _require_act, _require_handle, _save, _tell, level_path
 
 # ----------------------------------------------------------------------------------------------------------
 # Repeats and merges
@@ -30,8 +32,27 @@ def petition_link(*, actor: User, petition: Petition, earlier: Petition, note: s
     before = snapshot(p)
     p.is_repeat = True
     p.repeat_of = earlier
+    from_level = to_level = ""
+    # A repeat goes to whoever handled the original, or higher; an open one below that level moves up to it.
+    if (
+        p.status in (Status.REGISTERED, Status.ACCEPTED)
+        and LEVEL_ORDER[HandlingLevel(earlier.level)] > LEVEL_ORDER[HandlingLevel(p.level)]
+    ):
+        from_level, to_level = p.level, earlier.level
+        p.level = earlier.level
+        p.handler_path = level_path(p.region_path, earlier.level)
+        p.department = None
+        p.assignee = None
     _save(p)
-    _event(p, EventKind.LINKED, actor, note=note, data={"earlier": earlier.pk})
+    _event(
+        p,
+        EventKind.LINKED,
+        actor,
+        note=note,
+        data={"earlier": earlier.pk},
+        from_level=from_level,
+        to_level=to_level,
+    )
     _audit(actor, p, before, _("关联重复件 %(code)s") % {"code": earlier.tracking_code})
     return p
 

@@ -9,6 +9,9 @@ from django.utils.translation import gettext as _
 from minqing.accounts.models import Department, User
 from minqing.audit.services import snapshot
 from minqing.core.errors import ServiceError, ValidationError
+from minqing.households.models import Household
+from minqing.regions.models import PATH_DIGITS, Region
+from minqing.regions.models import Level as RegionLevel
 from minqing.regions.scoping import Perm, has_perm
 
 from ..models import (
@@ -22,6 +25,7 @@ from ..models import (
 )
 from .clock import due_after, reclock
 from .common import (
+    LEVELS,
     _actor_name,
     _audit,
     _event,
@@ -34,6 +38,7 @@ from .common import (
     level_path,
     region_level,
 )
+from .reminders import _handlers_of, _tell_staff
 
 # ----------------------------------------------------------------------------------------------------------
 # Acceptance and routing
@@ -109,9 +114,24 @@ def petition_route(
     p.handler_path = level_path(p.region_path, to_level)
     p.department = None
     p.assignee = None
+    if p.status == Status.REGISTERED:
+        # 转送/交办: the receiving body tells acceptance within its own 15 days from receipt (条例 22, 23).
+        accept = due_after(DeadlineKind.ACCEPT, _today())
+        p.accept_due = accept.due
+        reclock(p, accept)
     _save(p)
-    kind = EventKind.ROUTED_UP if up else EventKind.ROUTED_DOWN
-    public = _("已转%(level)s办理。") % {"level": HandlingLevel(to_level).label}
+    if up:
+        kind = EventKind.ROUTED_UP
+        public = _("已转%(level)s办理。") % {"level": HandlingLevel(to_level).label}
+    elif _was_sent_up_from(p, to_level):
+        kind = EventKind.RETURNED
+        public = _("已退回%(level)s办理：%(reason)s") % {
+            "level": HandlingLevel(to_level).label,
+            "reason": reason,
+        }
+    else:
+        kind = EventKind.ROUTED_DOWN
+        public = _("已转%(level)s办理。") % {"level": HandlingLevel(to_level).label}
     _event(
         p,
         kind,
@@ -123,6 +143,89 @@ def petition_route(
         to_level=to_level,
     )
     _audit(actor, p, before, str(kind.label))
+    _tell_staff(
+        _handlers_of(p),
+        p,
+        _("诉求 %(code)s“%(title)s”已%(what)s，请及时办理。")
+        % {"code": p.tracking_code, "title": p.title[:30], "what": kind.label},
+    )
+    return p
+
+
+def _was_sent_up_from(p: Petition, level: str) -> bool:
+    """Was the request's last move up made by `level`? Sending it back there is a return (退回), not 交办."""
+    last_up = p.events.filter(kind=EventKind.ROUTED_UP).order_by("-at", "-id").first()
+    return last_up is not None and last_up.from_level == level
+
+
+@transaction.atomic
+def petition_transfer(
+    *, actor: User, petition: Petition, version: int | None, region: Region, reason: str
+) -> Petition:
+    """Pass a misfiled request to the township where the matter is (a village of the same name elsewhere, the
+    resident chose the wrong place). Only the office now handling it may; the request starts again at the
+    receiving township as registered, with its own acceptance clock, and leaves the sender's lists."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("请说明转交的理由。")]})
+    if not region.is_active or region.level not in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
+        raise ValidationError({"region": [_("请选择乡镇或村（社区）。")]})
+    p = _lock(petition, version)
+    _require_handle(actor, p)
+    _require_status(p, Status.REGISTERED, Status.ACCEPTED)
+    township_digits = PATH_DIGITS[RegionLevel.TOWNSHIP]
+    if region.path[:township_digits] == p.region_path[:township_digits]:
+        raise ValidationError({"region": [_("该地点与原地点属于同一乡镇，请直接交办或调整层级。")]})
+    if region.path[: PATH_DIGITS[RegionLevel.COUNTY]] != p.region_path[: PATH_DIGITS[RegionLevel.COUNTY]]:
+        raise ValidationError({"region": [_("只能转交本县的乡镇；外县的事项请上报县信访部门。")]})
+    before = snapshot(p)
+    from_place = p.place_label
+    level = p.category.proper_level
+    if LEVEL_ORDER[HandlingLevel(level)] < LEVEL_ORDER[HandlingLevel(region_level(region))]:
+        level = region_level(region)
+    if level not in LEVELS:
+        level = HandlingLevel.TOWNSHIP
+    p.region = region
+    p.region_path = region.path
+    p.level = level
+    p.handler_path = level_path(region.path, level)
+    p.department = None
+    p.assignee = None
+    if (
+        p.household_id
+        and not Household.objects.filter(
+            pk=p.household_id, region_path__startswith=region.path[:township_digits]
+        ).exists()
+    ):
+        p.household = None
+        p.resident = None
+    p.status = Status.REGISTERED
+    p.accepted_on = None
+    p.conclude_due = None
+    accept = due_after(DeadlineKind.ACCEPT, _today())
+    p.accept_due = accept.due
+    reclock(p, accept)
+    _save(p)
+    public = _("经核实，该事项属于%(place)s，已转该乡镇办理。") % {"place": p.place_label}
+    _event(
+        p,
+        EventKind.TRANSFERRED,
+        actor,
+        note=_("由 %(from)s 转至 %(to)s：%(reason)s")
+        % {"from": from_place, "to": p.place_label, "reason": reason},
+        public_note=public,
+        is_public=True,
+        to_level=level,
+        data={"from_region_path": before["region_path"], "to_region_path": region.path},
+    )
+    _audit(actor, p, before, _("转其他乡镇：%(to)s") % {"to": p.place_label})
+    _tell_staff(
+        _handlers_of(p),
+        p,
+        _("诉求 %(code)s“%(title)s”由外乡镇转来，请及时受理。")
+        % {"code": p.tracking_code, "title": p.title[:30]},
+    )
+    _tell(p, public)
     return p
 
 
@@ -146,6 +249,19 @@ def petitions_assign(
         _require_status(p, Status.REGISTERED, Status.ACCEPTED)
         if department is not None and not p.region_path.startswith(department.region_path):
             raise ServiceError(_("%(dept)s 不负责该诉求所在地区。") % {"dept": department.name})
+        if (
+            department is not None
+            and assignee is not None
+            and not department.members.filter(pk=assignee.pk, is_active=True).exists()
+        ):
+            raise ValidationError(
+                {
+                    "assignee": [
+                        _("%(name)s 不是%(dept)s的经办人，请选择该部门的经办人。")
+                        % {"name": _actor_name(assignee), "dept": department.name}
+                    ]
+                }
+            )
         if assignee is not None and not (
             has_perm(assignee, Perm.HANDLE_PETITIONS, p.handler_path)
             or has_perm(assignee, Perm.HANDLE_ASSIGNED, p.region_path)

@@ -52,6 +52,7 @@ def test_from_the_residents_phone_to_closure_and_the_household_page(browser_page
 
     # 1. The resident submits on the phone page and gets a code.
     page.goto(page.base_url + "/p/submit/")
+    page.select_option("#id_township", label="东坝头镇")
     page.select_option("#id_region", label="张庄村")
     page.select_option("#id_category", label="低保特困")
     page.fill("#id_title", "母亲重病申请低保")

@@ -36,6 +36,7 @@ HEADERS = [
     "是否超期",
     "满意度",
     "越级",
+    "可在村解决",
     "重复访",
     "办结时间",
     "解决层级",
@@ -128,7 +129,8 @@ def test_query_string_filters_are_applied_and_recorded(client, tree, people):
     response = client.get(reverse("petitions:export") + f"?q=道路&region={tree.leiji.path}")
     rows = workbook(b"".join(response.streaming_content))
     assert [r["查询码"].value for r in rows] == [waiting.tracking_code]
-    assert rows[0]["越级"].value == "是"  # a village matter brought to the township
+    # A village matter brought to the township is not 越级 (the township is the lowest 信访 organ), only a hint.
+    assert rows[0]["越级"].value == "否" and rows[0]["可在村解决"].value == "是"
     notes = list(
         AuditEntry.objects.filter(action=Action.EXPORT).order_by("id").values_list("note", flat=True)
     )

@@ -14,6 +14,7 @@ def test_resident_submits_on_a_phone_then_tracks_it(browser_page, tree):
     shot(page, "public-landing")
     page.click("text=我要反映")
     page.wait_for_selector("#submit-form")
+    page.select_option("#id_township", label="东坝头镇")
     page.select_option("#id_region", label="张庄村")
     page.select_option("#id_category", label="低保特困")
     page.fill("#id_title", "低保评定没有公示")

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import json
 import re
 import time
 
@@ -13,6 +14,7 @@ from PIL import Image
 from minqing.core.tests.images import huge_png
 from minqing.petitions.forms.public import form_token
 from minqing.petitions.models import Attachment, Channel, HandlingLevel, Petition, ReceptionDay
+from minqing.regions.models import Level
 
 from .factories import category
 
@@ -37,7 +39,9 @@ def pdf_bytes() -> bytes:
 
 
 def form_data(where, **overrides):
+    township = where if where.level == Level.TOWNSHIP else where.parent
     data = {
+        "township": str(township.pk),
         "region": str(where.pk),
         "category": str(category().pk),
         "title": "村里低保评定不公开",
@@ -59,13 +63,17 @@ def post(client, data, files=(), ip="10.0.0.1"):
     return client.post(SUBMIT, payload, REMOTE_ADDR=ip)
 
 
-def test_get_shows_villages_grouped_by_township_and_categories_grouped_by_parent(client, tree):
+def test_get_asks_for_the_township_first_and_groups_categories_by_parent(client, tree):
     r = client.get(SUBMIT)
     assert r.status_code == 200
     body = r.content.decode()
     assert '<meta name="viewport"' in body
-    assert '<optgroup label="东坝头镇">' in body and "东坝头镇（乡镇本级）" in body
-    assert "张庄村" in body and "雷集村" in body
+    township_select = re.search(r'<select name="township".*?</select>', body, re.S).group(0)
+    assert "东坝头镇" in township_select and "堌阳镇" in township_select
+    # No village is offered before its township is chosen: a village's name alone does not say where it is.
+    village_select = re.search(r'<select name="region".*?</select>', body, re.S).group(0)
+    assert "张庄村" not in village_select and "请先选择乡镇" in village_select
+    assert 'name="choose_township"' in body  # the no-script way to fill the village list
     assert '<optgroup label="民政救助">' in body and "低保特困" in body
     assert 'name="website"' in body and 'class="mq-hp"' in body
     assert 'accept="image/jpeg,' in body and "multiple" in body
@@ -295,3 +303,55 @@ def test_landing_and_reception_pages_show_upcoming_public_reception_days(client,
         assert "内部会议" not in body and "已过去" not in body
     landing = client.get("/p/").content.decode()
     assert "我要反映" in landing and "查询进展" in landing
+
+
+# --- Township first, then its villages -------------------------------------------------------------------------
+
+
+def test_choosing_a_township_without_a_script_offers_its_villages_and_keeps_what_was_typed(client, tree):
+    from minqing.core.tests.factories import region as make_region
+
+    make_region("410225101201", "张庄村", Level.VILLAGE, tree.other_township)  # the same name elsewhere
+    data = form_data(tree.zhangzhuang, region="", choose_township="选定乡镇")
+    r = post(client, data)
+    assert r.status_code == 200
+    body = r.content.decode()
+    village_select = re.search(r'<select name="region".*?</select>', body, re.S).group(0)
+    assert f'value="{tree.zhangzhuang.pk}"' in village_select and "雷集村" in village_select
+    assert "堌阳村" not in village_select and village_select.count("张庄村") == 1
+    assert "村里低保评定不公开" in body and "王秀兰" in body  # nothing typed is lost
+    assert "invalid-feedback" not in body  # choosing a township is not a failed submission
+    assert Petition.objects.count() == 0
+
+
+def test_a_village_of_another_township_is_refused_and_nothing_is_saved(client, tree):
+    data = form_data(tree.zhangzhuang, township=str(tree.other_township.pk))
+    r = post(client, data)
+    assert r.status_code == 200
+    assert "所选村（社区）不属于该乡镇" in r.content.decode()
+    assert Petition.objects.count() == 0
+
+
+def test_no_township_is_asked_for_in_plain_words(client, tree):
+    r = post(client, form_data(tree.zhangzhuang, township="", region=""))
+    assert r.status_code == 200 and "请选择所在乡镇" in r.content.decode()
+    assert Petition.objects.count() == 0
+
+
+def test_the_page_carries_every_townships_villages_for_the_script(client, tree):
+    body = client.get(SUBMIT).content.decode()
+    data = json.loads(
+        re.search(r'<script id="village-data" type="application/json">(.*?)</script>', body).group(1)
+    )
+    assert [row[1] for row in data[str(tree.township.pk)]] == ["东坝头镇（乡镇本级）", "雷集村", "张庄村"]
+    assert [row[1] for row in data[str(tree.other_township.pk)]] == ["堌阳镇（乡镇本级）", "堌阳村"]
+
+
+def test_the_done_and_track_pages_show_the_full_place(client, tree):
+    r = post(client, form_data(tree.zhangzhuang))
+    assert r.status_code == 302
+    done = client.get(r["Location"]).content.decode()
+    assert re.search(r'data-testid="place">东坝头镇 · 张庄村<', done)
+    p = Petition.objects.get()
+    track = client.get(reverse("public:track_detail", args=[p.pk])).content.decode()
+    assert re.search(r'data-testid="place">东坝头镇 · 张庄村', track)

@@ -101,6 +101,7 @@ def test_track_is_rate_limited_per_ip(client, tree, settings):
 def test_script_in_title_content_and_name_is_rendered_escaped(client, tree):
     evil = "<script>alert(1)</script>"
     data = {
+        "township": str(tree.township.pk),
         "region": str(tree.zhangzhuang.pk),
         "category": str(category().pk),
         "title": f"标题{evil}",

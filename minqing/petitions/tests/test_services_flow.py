@@ -39,13 +39,39 @@ def test_public_request_without_a_phone_lists_every_problem_and_writes_nothing(t
     assert Petition.objects.count() == 0
 
 
-def test_walk_in_at_the_township_with_a_village_matter_is_flagged_skip_level(tree, people):
+def test_walk_in_at_the_township_with_a_village_matter_is_a_hint_not_skip_level(tree, people):
     p = register(people.officer, tree.zhangzhuang)
     assert p.intake_level == HandlingLevel.TOWNSHIP
-    assert p.is_skip_level
+    assert not p.is_skip_level  # the township is the lowest 信访 organ: coming to it skips nothing
+    assert p.village_could_settle
+    assert "可在村解决" in p.events.get().note and "越级" not in p.events.get().note
     assert p.level == HandlingLevel.VILLAGE  # still sent to the village first
     online = register(None, tree.zhangzhuang, submitter_phone="13900001111")
-    assert not online.is_skip_level
+    assert not online.is_skip_level and not online.village_could_settle
+
+
+def test_staff_keeping_a_village_matter_at_the_township_is_not_skip_level(tree, people):
+    p = register(people.officer, tree.zhangzhuang, level=HandlingLevel.TOWNSHIP)
+    assert p.level == HandlingLevel.TOWNSHIP and not p.is_skip_level
+
+
+def test_going_to_the_county_with_a_matter_the_township_or_village_can_handle_is_skip_level(
+    tree, people, county_officer
+):
+    village_matter = register(county_officer, tree.zhangzhuang)
+    assert village_matter.intake_level == HandlingLevel.COUNTY and village_matter.is_skip_level
+    assert "越级" in village_matter.events.get().note
+    township_matter = register(
+        county_officer,
+        tree.zhangzhuang,
+        category=category("tudi-compensation"),
+        submitter_phone="13900002222",
+    )
+    assert township_matter.is_skip_level
+    assert not township_matter.village_could_settle  # a township's matter: the village could not settle it
+    # Found by a cadre on a visit: the person chose nothing, so nothing was skipped.
+    found = register(county_officer, tree.zhangzhuang, channel="found", submitter_phone="13900003333")
+    assert not found.is_skip_level
 
 
 def test_a_township_matter_starts_at_the_township(tree, people):

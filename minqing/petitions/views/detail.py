@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from minqing.accounts.models import User
 from minqing.core.errors import ServiceError
 from minqing.core.request import AuthedRequest
 from minqing.core.uploads import check_upload
@@ -39,7 +38,9 @@ from ..forms.staff import (
     ReopenForm,
     ReplyForm,
     RouteForm,
+    TransferForm,
     UrgeForm,
+    transfer_choices,
 )
 from ..models import OPEN_STATUSES, HandlingLevel, Petition, Stage, Status
 
@@ -51,7 +52,6 @@ def detail_context(request: AuthedRequest, p: Petition) -> dict[str, Any]:
     can_follow = has_perm(user, Perm.INTAKE_PETITIONS, p.region_path) or can_act
     v = {"version": p.version}
     departments = selectors.department_qs(actor=user).filter(subtree_q(p.region_path[:9], "region_path"))
-    assignees = User.objects.filter(is_active=True, departments__in=departments).distinct()
     allowed_levels = [
         (value, label)
         for value, label in HandlingLevel.choices
@@ -76,6 +76,8 @@ def detail_context(request: AuthedRequest, p: Petition) -> dict[str, Any]:
         "show_accept": can_handle and p.status == Status.REGISTERED,
         "show_route": can_handle and p.status in (Status.REGISTERED, Status.ACCEPTED) and allowed_levels,
         "show_assign": can_handle and p.status in (Status.REGISTERED, Status.ACCEPTED),
+        "show_transfer": can_handle and p.status in (Status.REGISTERED, Status.ACCEPTED),
+        "transfer_form": TransferForm(initial=v, prefix="transfer", choices=transfer_choices(p.region_path)),
         "show_progress": can_act and open_,
         "show_extension": can_act
         and p.status == Status.ACCEPTED
@@ -91,7 +93,6 @@ def detail_context(request: AuthedRequest, p: Petition) -> dict[str, Any]:
         "route_form": route_form,
         "assign_form": AssignForm(
             departments=departments,
-            assignees=assignees,
             prefix="assign",
             initial={"department": p.department_id, "assignee": p.assignee_id},
         ),
@@ -125,6 +126,17 @@ def detail_context(request: AuthedRequest, p: Petition) -> dict[str, Any]:
 def petition_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     p = selectors.petition_get(actor=request.user, pk=pk)
     return render(request, "petitions/detail.html", detail_context(request, p))
+
+
+@login_required
+@require_POST
+def petition_reveal(request: AuthedRequest, pk: int, what: str) -> HttpResponse:
+    """The petitioner's full ID number or phone in place of the mask; an audited reveal."""
+    p = selectors.petition_get(actor=request.user, pk=pk)
+    if what not in services.REVEALABLE:
+        raise Http404
+    value = services.petition_reveal(actor=request.user, petition=p, what=what, ip=client_ip(request))
+    return render(request, "petitions/_revealed.html", {"value": value})
 
 
 @login_required

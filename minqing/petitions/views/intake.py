@@ -73,6 +73,7 @@ def petition_intake(request: AuthedRequest) -> HttpResponse:
                     content=d["content"],
                     submitter_name=d["submitter_name"],
                     submitter_phone=d["submitter_phone"],
+                    submitter_id_number=d["submitter_id_number"],
                     is_anonymous=d["is_anonymous"],
                     urgency=d["urgency"],
                     address=d["address"],

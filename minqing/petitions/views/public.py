@@ -28,6 +28,7 @@ from ..forms.public import (
     honeypot_filled,
     phone_key,
     token_problem,
+    villages_json,
 )
 from ..models import EventKind, HandlingLevel, Petition, PetitionEvent, Satisfaction, Stage, Status
 
@@ -36,6 +37,7 @@ GRANTS = "track_grants"  # {petition id: [tracking code, phone tail]} proved on 
 MAX_GRANTS = 20
 DONE = "public_submitted"  # {"code": …} of the request just submitted, for the done page
 TEMPLATES = "petitions/public/"
+CHOOSE_TOWNSHIP = "choose_township"  # the no-script button that fills the village list
 
 
 def _ip(request: HttpRequest) -> str:
@@ -131,7 +133,12 @@ def _render_submit(request: HttpRequest, form: SubmitForm, status: int = 200) ->
     return render(
         request,
         TEMPLATES + "submit.html",
-        {"form": form, "form_token": form_token(), "had_files": bool(request.FILES)},
+        {
+            "form": form,
+            "form_token": form_token(),
+            "had_files": bool(request.FILES),
+            "villages": villages_json(),
+        },
         status=status,
     )
 
@@ -158,6 +165,11 @@ def _too_often_text(limit: int) -> str:
 def submit(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _render_submit(request, SubmitForm())
+    if CHOOSE_TOWNSHIP in request.POST:
+        # Without a script the village list follows the township by a round trip: the page comes back with
+        # that township's villages and everything typed so far, and nothing is submitted or counted.
+        kept = {k: v for k, v in request.POST.items() if k not in ("region", "csrfmiddlewaretoken", "ts")}
+        return _render_submit(request, SubmitForm(initial=kept))
     limit = settings.MINQING_PUBLIC_SUBMIT_PER_HOUR
     # Every post from a network counts, refused or not, and before its files are read: checking uploads is
     # the expensive part, so a flood of bad files must run into the limit as surely as good submissions do.
@@ -202,7 +214,8 @@ def done(request: HttpRequest) -> HttpResponse:
     code = str(submitted["code"])
     grouped = f"{code[:5]}-{code[5:]}"
     pk = next((int(k) for k, v in _grants(request).items() if v[0] == code), None)
-    return render(request, TEMPLATES + "done.html", {"code": code, "grouped": grouped, "pk": pk})
+    p = _granted(request, pk) if pk is not None else None
+    return render(request, TEMPLATES + "done.html", {"code": code, "grouped": grouped, "pk": pk, "p": p})
 
 
 # --- Track ---------------------------------------------------------------------------------------------------

@@ -16,10 +16,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from minqing.accounts.models import User
 from minqing.core.errors import ConflictError, ServiceError
 from minqing.core.request import AuthedRequest
 from minqing.core.views_util import apply_errors, client_ip
+from minqing.regions.models import PATH_DIGITS, Level, subtree_q
 
 from .. import selectors, services
 from ..forms.staff import (
@@ -36,7 +36,9 @@ from ..forms.staff import (
     ReopenForm,
     ReplyForm,
     RouteForm,
+    TransferForm,
     UrgeForm,
+    transfer_choices,
 )
 from ..models import Petition
 from .detail import detail_context
@@ -107,6 +109,14 @@ STEPS: dict[str, Step] = {
         _("已转交。"),
     ),
     "assign": (AssignForm, "assign", _assign, _("已指定承办。")),
+    "transfer": (
+        TransferForm,
+        "transfer",
+        lambda r, p, d: services.petition_transfer(
+            actor=r.user, petition=p, version=d["version"], region=d["region"], reason=d["reason"]
+        ),
+        _("已转交该乡镇办理。"),
+    ),
     "progress": (
         ProgressForm,
         "progress",
@@ -181,11 +191,11 @@ def petition_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
     form_class, prefix, call, done = STEPS[step]
     kwargs: dict[str, Any] = {"prefix": prefix}
     if form_class is AssignForm:
-        ctx_depts = selectors.department_qs(actor=request.user)
-        kwargs.update(
-            departments=ctx_depts,
-            assignees=User.objects.filter(is_active=True, departments__in=ctx_depts).distinct(),
+        kwargs["departments"] = selectors.department_qs(actor=request.user).filter(
+            subtree_q(p.region_path[: PATH_DIGITS[Level.TOWNSHIP]], "region_path")
         )
+    if form_class is TransferForm:
+        kwargs["choices"] = transfer_choices(p.region_path)
     form = form_class(request.POST, **kwargs)
     conflict = False
     if form.is_valid():
@@ -200,6 +210,11 @@ def petition_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
             form.add_error(None, str(exc) or _("您没有执行此操作的权限。"))
         else:
             messages.success(request, done)
+            if (
+                step == "transfer"
+                and selectors.petition_get_by_code(actor=request.user, code=p.tracking_code) is None
+            ):
+                return redirect("petitions:list")  # passed to a township out of the sender's reach
             return redirect("petitions:detail", p.pk)
     # Show the page again with the failed step's form and its errors, keeping what was typed.
     p = selectors.petition_get(actor=request.user, pk=pk)
@@ -209,6 +224,7 @@ def petition_step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
         "not_accept": "not_accept_form",
         "route": "route_form",
         "assign": "assign_form",
+        "transfer": "transfer_form",
         "progress": "progress_form",
         "extension": "extension_form",
         "decide_extension": "decision_form",
