@@ -206,6 +206,9 @@ MINQING_ARCHIVE_MAX_ENTRIES = int(os.environ.get("MINQING_ARCHIVE_MAX_ENTRIES", 
 # Public submissions per client IP and per phone number, per hour.
 MINQING_PUBLIC_SUBMIT_PER_HOUR = int(os.environ.get("MINQING_PUBLIC_SUBMIT_PER_HOUR", "10"))
 MINQING_PUBLIC_TRACK_PER_HOUR = int(os.environ.get("MINQING_PUBLIC_TRACK_PER_HOUR", "30"))
+# Wrong phone tails on one tracking code per hour, from all addresses together: 10,000 tails, so 10 an hour
+# make guessing one code take about three weeks on average, and a resident who mistypes twice is not stopped.
+MINQING_PUBLIC_TRACK_PER_CODE_PER_HOUR = int(os.environ.get("MINQING_PUBLIC_TRACK_PER_CODE_PER_HOUR", "10"))
 # How many days late a cadre may write up a visit in the field diary.
 MINQING_VISIT_BACKDATE_DAYS = int(os.environ.get("MINQING_VISIT_BACKDATE_DAYS", "60"))
 

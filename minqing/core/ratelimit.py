@@ -6,6 +6,7 @@ under the limit. Keys are keyed hashes of what is counted (an IP, a phone number
 raw value.
 """
 
+import contextlib
 import time
 
 from django.core.cache import cache
@@ -21,6 +22,22 @@ def cache_key(scope: str, key: str, window_seconds: int, now: float | None = Non
     return f"{PREFIX}:{scope}:{window_seconds}:{window}:{digest}"
 
 
+def count(scope: str, key: str, window_seconds: int) -> int:
+    """Count one event for `key` in `scope` and return the count in the current window, this one included."""
+    k = cache_key(scope, key, window_seconds)
+    # The entry outlives its window a little so a clock edge never resets a count early; the window index in
+    # the key starts a fresh count in the next window.
+    timeout = window_seconds + 60
+    if cache.add(k, 1, timeout):
+        return 1
+    try:
+        return int(cache.incr(k))
+    except ValueError:  # expired between add and incr: start again
+        if cache.add(k, 1, timeout):
+            return 1
+        return int(cache.incr(k))
+
+
 def hit(scope: str, key: str, limit: int, window_seconds: int) -> bool:
     """Count one event for `key` in `scope`; True while the count in the current window is within `limit`.
 
@@ -28,16 +45,11 @@ def hit(scope: str, key: str, limit: int, window_seconds: int) -> bool:
     """
     if limit <= 0:
         return False
-    k = cache_key(scope, key, window_seconds)
-    # The entry outlives its window a little so a clock edge never resets a count early; the window index in
-    # the key starts a fresh count in the next window.
-    timeout = window_seconds + 60
-    if cache.add(k, 1, timeout):
-        return True
-    try:
-        count = cache.incr(k)
-    except ValueError:  # expired between add and incr: start again
-        if cache.add(k, 1, timeout):
-            return True
-        count = cache.incr(k)
-    return count <= limit
+    return count(scope, key, window_seconds) <= limit
+
+
+def forgive(scope: str, key: str, window_seconds: int) -> None:
+    """Take back one counted event (one that turned out not to count: a right answer where only wrong ones
+    should). Counting first and forgiving after keeps the check atomic: concurrent guesses cannot all pass."""
+    with contextlib.suppress(ValueError):  # the window ended meanwhile: nothing left to take back
+        cache.decr(cache_key(scope, key, window_seconds))

@@ -61,6 +61,7 @@ from .routing import (
     petitions_assign,
     petitions_recategorise,
 )
+from .tracking import petition_track_lock_record
 
 __all__ = [
     "CHANNELS",
@@ -100,6 +101,7 @@ __all__ = [
     "petition_request_extension",
     "petition_request_review",
     "petition_route",
+    "petition_track_lock_record",
     "petition_urge",
     "petitions_assign",
     "petitions_recategorise",
