@@ -178,7 +178,9 @@ TASKS = {
 # Messages to residents and staff (SMS/e-mail): a class with send(message); the default only logs.
 MINQING_NOTIFY_BACKEND = os.environ.get("MINQING_NOTIFY_BACKEND", "minqing.core.notify.LogBackend")
 
-# Rate limits of the public pages count in the cache. Several app servers must share one: set MINQING_REDIS_URL.
+# Rate limits of the public pages count in a store every process shares (minqing.core.ratelimit): the database
+# (one office PC, any number of workers), or Redis when MINQING_REDIS_URL is set (several app servers).
+MINQING_RATELIMIT_STORE = "database"
 if os.environ.get("MINQING_REDIS_URL"):
     CACHES = {
         "default": {
@@ -186,6 +188,7 @@ if os.environ.get("MINQING_REDIS_URL"):
             "LOCATION": os.environ["MINQING_REDIS_URL"],
         }
     }
+    MINQING_RATELIMIT_STORE = "cache"
 
 # Reverse proxies whose X-Forwarded-For is believed (client addresses for rate limits and the audit trail).
 MINQING_TRUSTED_PROXIES = env_list("MINQING_TRUSTED_PROXIES", "")

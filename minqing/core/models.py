@@ -49,3 +49,19 @@ class Versioned(models.Model):
 
     class Meta:
         abstract = True
+
+
+class RateCounter(models.Model):
+    """One fixed window of one rate limit (minqing.core.ratelimit), when the counts are kept in the database: the
+    store every process of one office PC shares. `bucket` is the hashed key of the window; the row is deleted
+    after `expires_at`."""
+
+    bucket = models.CharField(max_length=120, unique=True)
+    hits = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "core_ratecounter"
+
+    def __str__(self) -> str:
+        return f"{self.bucket}: {self.hits}"
