@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "minqing.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "minqing.accounts.middleware.IdleSessionMiddleware",  # after messages: it tells why the user is logged out
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -139,9 +140,11 @@ AXES_RESET_ON_SUCCESS = True
 # Lockouts are lifted through the audited unlock of the security administrator (accounts admin), not axes' own.
 AXES_ENABLE_ADMIN = False
 
-# Idle sessions end after 30 minutes; every request extends the window.
+# Idle sessions end after 30 minutes. The user's own requests extend the window; a page polling by itself does
+# not (accounts.middleware.IdleSessionMiddleware), so the session is saved only when that middleware or a view
+# changes it, never merely because a request came.
 SESSION_COOKIE_AGE = int(os.environ.get("MINQING_SESSION_SECONDS", "1800"))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

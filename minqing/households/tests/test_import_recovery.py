@@ -97,3 +97,11 @@ def test_the_sweep_is_a_periodic_task_that_runs_every_few_minutes():
     (entry,) = [e for e in schedule.registered() if e.name == "households_sweep_stale_imports"]
     assert entry.task is sweep_stale_imports
     assert entry.when() - timezone.now() <= datetime.timedelta(minutes=5)
+
+
+def test_the_status_polls_as_a_poll_so_an_open_tab_does_not_keep_the_session(client, tree, people):
+    job = _job(people)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.VALIDATING)
+    client.force_login(people.cadre)
+    page = client.get(reverse("households:import_detail", args=[job.pk])).content.decode()
+    assert 'hx-trigger="every 1s"' in page and '"X-Minqing-Poll": "1"' in page
