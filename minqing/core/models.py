@@ -32,6 +32,9 @@ class Notification(models.Model):
     # What the message is about, e.g. "petitions.petition:42", so a case page can list what was sent.
     about = models.CharField(max_length=100, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a worker began to hand it to the gateway: a pending message with this set long ago lost its worker
+    # during the send, and may or may not have gone out (notify.notifications_sweep_lost).
+    attempted_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
