@@ -12,11 +12,12 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from minqing.core.errors import ServiceError
 from minqing.core.forms import CleanCharField, StyledForm
+from minqing.core.ttl import ttl_cache
 from minqing.core.uploads import ALLOWED_NAMES, CheckedFile, check_upload
 from minqing.households.identity import normalize_phone
 from minqing.regions.models import Level, Region
@@ -102,8 +103,20 @@ class MultipleFileField(forms.FileField):
         return checked
 
 
+# The public form's lists are read on every view and every post of the form, and change a few times a year: a
+# list up to this many seconds old is harmless, since the chosen region and category are looked up again, active,
+# when the form is cleaned.
+CHOICES_SECONDS = 30
+
+
 def region_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """Active villages grouped under their township, the township itself first as 乡镇本级."""
+    return _region_choices(get_language())
+
+
+@ttl_cache(CHOICES_SECONDS)
+def _region_choices(language: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    del language  # the cache key: the township's label is translated
     townships = list(regions_below("", Level.TOWNSHIP).order_by("path"))
     villages: dict[int, list[Region]] = {}
     for v in regions_below("", Level.VILLAGE).order_by("path"):
@@ -118,6 +131,7 @@ def region_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     ]
 
 
+@ttl_cache(CHOICES_SECONDS)
 def category_choices() -> list[tuple[str, Any]]:
     """Leaf categories grouped by their parent; a parent without children is an option of its own."""
     choices: list[tuple[str, Any]] = []

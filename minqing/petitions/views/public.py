@@ -111,7 +111,9 @@ def submit(request: HttpRequest) -> HttpResponse:
         _too_often(form, limit)
         return _render_submit(request, form, status=429)
     try:
-        p = services.petition_register(actor=None, data=form.intake(), ip=client_ip(request))
+        p = services.petition_register(
+            actor=None, data=form.intake(), ip=client_ip(request), followups_later=True
+        )
     except (ValidationError, ServiceError) as exc:
         apply_errors(form, exc)
         return _render_submit(request, form)
