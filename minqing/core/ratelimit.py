@@ -28,6 +28,8 @@ PREFIX = "mq-rl"
 # A window's count outlives the window a little, so a clock edge never resets a count early; the window index
 # in the key starts a fresh count in the next window.
 GRACE_SECONDS = 60
+PURGE_EVERY_SECONDS = 60
+_next_purge = [0.0]  # per process: when this process may next drop ended windows
 
 
 def cache_key(scope: str, key: str, window_seconds: int, now: float | None = None) -> str:
@@ -61,9 +63,11 @@ def _db_count(k: str, window_seconds: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(_upsert_sql(connection.vendor), [k, expires])
         hits = int(cursor.fetchone()[0])
-    if hits == 1:
+    if hits == 1 and time.monotonic() >= _next_purge[0]:
         # A new window began for this key: a good moment to drop the windows that have ended, so the table
-        # holds about one row per key counted in the last hour.
+        # holds about one row per key counted in the last hour. At most once a minute per process: most keys
+        # (a resident's phone) are new, and a purge per request would be a second write on every submission.
+        _next_purge[0] = time.monotonic() + PURGE_EVERY_SECONDS
         RateCounter.objects.filter(expires_at__lt=now).delete()
     return hits
 

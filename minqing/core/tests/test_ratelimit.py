@@ -126,10 +126,14 @@ def test_ended_windows_are_dropped_when_a_new_one_begins(monkeypatch, store):
 
     from django.utils import timezone
 
+    monkeypatch.setattr(ratelimit, "_next_purge", [0.0])
     hit("t", "old", 1, 60)
     RateCounter.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     hit("t", "new", 1, 60)
-    assert list(RateCounter.objects.values_list("hits", flat=True)) == [1]
+    assert list(RateCounter.objects.values_list("bucket", flat=True)) == [cache_key("t", "new", 60)]
+    RateCounter.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    hit("t", "newer", 1, 60)  # within the minute: no second purge
+    assert RateCounter.objects.count() == 2
 
 
 _CHILD = textwrap.dedent(
