@@ -140,6 +140,48 @@ def submit(villages: list[int], categories: list[int], token: str) -> common.Cal
     return call
 
 
+_CPU_CHILD = """
+import sys, time
+import django
+django.setup()
+from django.test import Client
+villages, categories, token, n = sys.argv[1].split(","), sys.argv[2].split(","), sys.argv[3], int(sys.argv[4])
+client = Client()
+def ping():
+    assert client.get("/api/ping").status_code == 200
+def post(i):
+    r = client.post("/p/submit/", {
+        "ts": token, "region": villages[i % len(villages)], "category": categories[i % len(categories)],
+        "title": f"路灯坏了一个多月（{i}）", "content": "村东头的路灯坏了一个多月。晚上出行很不方便，请尽快修复。",
+        "submitter_name": "王秀英", "submitter_phone": f"138{i:08d}", "address": "村东头桥边", "website": ""})
+    assert r.status_code == 302, r.status_code
+for i in range(30):
+    ping(); post(10_000_000 + i)
+for name, call in (("ping", lambda i: ping()), ("post", post)):
+    began = time.process_time()
+    for i in range(n):
+        call(20_000_000 + i)
+    print(name, (time.process_time() - began) / n * 1000)
+"""
+
+
+def cpu_per_request(
+    env: dict[str, str], villages: list[int], categories: list[int], token: str, n: int
+) -> None:
+    """CPU milliseconds per request in one process (the test client, no server): on a machine whose load
+    swings, CPU time per request moves far less than requests per second."""
+    out = subprocess.run(
+        [sys.executable, "-c", _CPU_CHILD, ",".join(map(str, villages)), ",".join(map(str, categories)), token,
+         str(n)],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+    ).stdout.split()  # fmt: skip
+    ms = dict(zip(out[::2], map(float, out[1::2]), strict=True))
+    print(
+        f"CPU per request, in process: ping {ms['ping']:.2f} ms, POST /p/submit/ {ms['post']:.2f} ms "
+        f"(ratio floor/submit {ms['ping'] / ms['post']:.3f}), {n} requests each"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
@@ -147,6 +189,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--postgres", action="store_true", help=f"postgres://postgres@127.0.0.1:5432/{PG_DB}")
+    parser.add_argument(
+        "--cpu", type=int, default=300, help="requests of the in-process CPU measure (0: skip)"
+    )
     args = parser.parse_args()
     database_url = f"sqlite:///{SCRATCH / 'bench.sqlite3'}"
     if args.postgres:
@@ -157,6 +202,10 @@ def main() -> int:
 
     print(f"machine: {common.machine()}")
     villages, categories, token = prepare(env)
+    if args.cpu:
+        cpu_per_request(env, villages, categories, token, args.cpu)
+    if args.rounds <= 0:
+        return 0
     port = common.free_port()
     log = tempfile.TemporaryFile()  # noqa: SIM115 - the server writes to it until the finally block
     server = subprocess.Popen(
