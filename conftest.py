@@ -95,7 +95,7 @@ def _fresh_reference_caches():
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate-limit counters, lockouts and cached pages live in the cache: each test starts with none."""
+    """Whatever lives in the cache (rate-limit counters in the cache store) does not outlive a test."""
     from django.core.cache import cache
 
     cache.clear()

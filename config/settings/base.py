@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "minqing.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "minqing.accounts.middleware.IdleSessionMiddleware",  # after messages: it tells why the user is logged out
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -140,9 +141,11 @@ AXES_RESET_ON_SUCCESS = True
 # Lockouts are lifted through the audited unlock of the security administrator (accounts admin), not axes' own.
 AXES_ENABLE_ADMIN = False
 
-# Idle sessions end after 30 minutes; every request extends the window.
+# Idle sessions end after 30 minutes. The user's own requests extend the window; a page polling by itself does
+# not (accounts.middleware.IdleSessionMiddleware), so the session is saved only when that middleware or a view
+# changes it, never merely because a request came.
 SESSION_COOKIE_AGE = int(os.environ.get("MINQING_SESSION_SECONDS", "1800"))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -179,7 +182,9 @@ TASKS = {
 # Messages to residents and staff (SMS/e-mail): a class with send(message); the default only logs.
 MINQING_NOTIFY_BACKEND = os.environ.get("MINQING_NOTIFY_BACKEND", "minqing.core.notify.LogBackend")
 
-# Rate limits of the public pages count in the cache. Several app servers must share one: set MINQING_REDIS_URL.
+# Rate limits of the public pages count in a store every process shares (minqing.core.ratelimit): the database
+# (one office PC, any number of workers), or Redis when MINQING_REDIS_URL is set (several app servers).
+MINQING_RATELIMIT_STORE = "database"
 if os.environ.get("MINQING_REDIS_URL"):
     CACHES = {
         "default": {
@@ -187,6 +192,7 @@ if os.environ.get("MINQING_REDIS_URL"):
             "LOCATION": os.environ["MINQING_REDIS_URL"],
         }
     }
+    MINQING_RATELIMIT_STORE = "cache"
 
 # Reverse proxies whose X-Forwarded-For is believed (client addresses for rate limits and the audit trail).
 MINQING_TRUSTED_PROXIES = env_list("MINQING_TRUSTED_PROXIES", "")
@@ -212,6 +218,9 @@ MINQING_PUBLIC_TRACK_PER_HOUR = int(os.environ.get("MINQING_PUBLIC_TRACK_PER_HOU
 MINQING_OPEN311_PUBLIC_READS_PER_MINUTE = int(os.environ.get("MINQING_OPEN311_PUBLIC_READS_PER_MINUTE", "60"))
 MINQING_OPEN311_CONTACT = os.environ.get("MINQING_OPEN311_CONTACT", "")
 MINQING_OPEN311_KEY_SERVICE = os.environ.get("MINQING_OPEN311_KEY_SERVICE", "")
+# Wrong phone tails on one tracking code per hour, from all addresses together: 10,000 tails, so 10 an hour
+# make guessing one code take about three weeks on average, and a resident who mistypes twice is not stopped.
+MINQING_PUBLIC_TRACK_PER_CODE_PER_HOUR = int(os.environ.get("MINQING_PUBLIC_TRACK_PER_CODE_PER_HOUR", "10"))
 # How many days late a cadre may write up a visit in the field diary.
 MINQING_VISIT_BACKDATE_DAYS = int(os.environ.get("MINQING_VISIT_BACKDATE_DAYS", "60"))
 

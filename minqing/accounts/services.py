@@ -42,9 +42,9 @@ def login_failed_record(*, username: str, ip: str | None) -> None:
     )
 
 
-def logout_record(*, user: Any, ip: str | None) -> None:
+def logout_record(*, user: Any, ip: str | None, note: str = "") -> None:
     if getattr(user, "is_authenticated", False):
-        audit_record(actor=user, action=Action.LOGOUT, obj=user, ip=ip)
+        audit_record(actor=user, action=Action.LOGOUT, obj=user, ip=ip, note=note)
 
 
 # --- Accounts --------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from minqing.accounts.models import Department, User
 from minqing.audit.models import Action
 from minqing.audit.services import audit_record, snapshot
+from minqing.core import schedule
 from minqing.core.errors import ConflictError, ValidationError
 from minqing.petitions import services as petition_services
 from minqing.petitions.models import Petition
@@ -147,6 +148,22 @@ def _schedule_drain() -> None:
         run_at = now + DRAIN_EVERY
         _drain_due[:] = [run_at]
     open311_drain.using(run_after=run_at).enqueue()
+
+
+# A submission waits for a drain queued at most DRAIN_EVERY after it; one still waiting after this lost its drain
+# (the worker died while draining, or the queue was lost with a restored database).
+WAITING_TOO_LONG = datetime.timedelta(minutes=2)
+
+
+def open311_sweep_waiting(now: datetime.datetime) -> int:
+    """Queue a drain when submissions have waited too long and none is queued: filing is idempotent (each
+    submission is locked and filed once), so running it again is safe. How many submissions were waiting."""
+    waiting = Open311Submission.objects.filter(
+        petition__isnull=True, error="", created_at__lt=now - WAITING_TOO_LONG
+    ).count()
+    if waiting and not schedule.is_queued(open311_drain):
+        open311_drain.enqueue()
+    return waiting
 
 
 _SUBMISSION_COLUMNS = (

@@ -32,6 +32,9 @@ class Notification(models.Model):
     # What the message is about, e.g. "petitions.petition:42", so a case page can list what was sent.
     about = models.CharField(max_length=100, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a worker began to hand it to the gateway: a pending message with this set long ago lost its worker
+    # during the send, and may or may not have gone out (notify.notifications_sweep_lost).
+    attempted_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -49,3 +52,19 @@ class Versioned(models.Model):
 
     class Meta:
         abstract = True
+
+
+class RateCounter(models.Model):
+    """One fixed window of one rate limit (minqing.core.ratelimit), when the counts are kept in the database: the
+    store every process of one office PC shares. `bucket` is the hashed key of the window; the row is deleted
+    after `expires_at`."""
+
+    bucket = models.CharField(max_length=120, unique=True)
+    hits = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "core_ratecounter"
+
+    def __str__(self) -> str:
+        return f"{self.bucket}: {self.hits}"

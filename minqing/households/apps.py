@@ -1,8 +1,12 @@
+import datetime
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from minqing.core import jobs
 from minqing.core.menu import item
-from minqing.core.schedule import periodic
+
+IMPORT_TASK_LEASE = datetime.timedelta(hours=6)
 
 
 class HouseholdsConfig(AppConfig):
@@ -14,6 +18,11 @@ class HouseholdsConfig(AppConfig):
     label = "households"
 
     def ready(self) -> None:
-        from .tasks import next_sweep, sweep_stale_imports
+        from .imports import engine
+        from .tasks import apply_import, validate_import
 
-        periodic("households_sweep_stale_imports", sweep_stale_imports, next_sweep)
+        # The job's own heartbeat finds a dead worker (engine.STALE_AFTER); the queue row only needs a lease
+        # longer than the largest import, and is never run again on its own: the uploader retries.
+        jobs.lease(validate_import, duration=IMPORT_TASK_LEASE)
+        jobs.lease(apply_import, duration=IMPORT_TASK_LEASE)
+        jobs.register_sweep("households.imports", lambda now: engine.import_jobs_sweep_stale(now=now))

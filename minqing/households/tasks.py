@@ -1,22 +1,18 @@
 """Background steps of an Excel import. Each takes ids (task arguments must be JSON) and records its
 outcome on the ImportJob, which is what pages show; the task result only keeps a short status."""
 
-import datetime
 import logging
 
 from django.core.exceptions import PermissionDenied
 from django.tasks import task
-from django.utils import timezone
 
 from minqing.accounts.models import User
-from minqing.core import schedule
 from minqing.core.errors import ServiceError
 
 from .imports import engine
 from .models import ImportJob
 
 logger = logging.getLogger(__name__)
-SWEEP_EVERY = datetime.timedelta(minutes=5)
 
 
 @task
@@ -36,18 +32,3 @@ def apply_import(job_id: int, actor_id: int, good_rows_only: bool) -> str:
         # A refusal, not a crash: apply() has put the reason on the job for the page to show.
         logger.info("import job %s not applied: %s", job_id, exc)
     return str(job.status)
-
-
-@task
-def sweep_stale_imports(reschedule: bool = False) -> int:
-    """Mark failed the import jobs whose worker stopped, so that their users may retry or cancel them."""
-    marked = engine.import_jobs_sweep_stale()
-    if marked:
-        logger.warning("%d import job(s) had lost their worker and were marked failed", marked)
-    if reschedule:
-        schedule.queue_next(sweep_stale_imports)
-    return marked
-
-
-def next_sweep() -> datetime.datetime:
-    return timezone.now() + SWEEP_EVERY

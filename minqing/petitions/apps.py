@@ -1,6 +1,9 @@
+import datetime
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from minqing.core import jobs
 from minqing.core.menu import item
 from minqing.core.schedule import periodic
 
@@ -15,8 +18,11 @@ class PetitionsConfig(AppConfig):
         # checks registers petitions.W001 (no CJK font for printed notices); extends fills other apps' pages;
         # duties adds requests and reception days to the 责任清单.
         from . import checks, duties, extends  # noqa: F401
+        from .followups import registered_followups
         from .tasks import next_run, remind_due_petitions
 
         extends.register()
         duties.register()
         periodic("petitions_remind", remind_due_petitions, next_run)
+        # One transaction: a run killed half-way did nothing, so it is run again.
+        jobs.lease(registered_followups, duration=datetime.timedelta(minutes=10), rerun=True)

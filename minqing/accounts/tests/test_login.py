@@ -44,7 +44,9 @@ def test_strong_password_is_accepted():
 
 
 def test_session_expires_when_idle(settings):
-    assert settings.SESSION_COOKIE_AGE <= 1800 and settings.SESSION_SAVE_EVERY_REQUEST
+    # Saved when the idle middleware marks the user's own request, not on every request (a poll must not count).
+    assert settings.SESSION_COOKIE_AGE <= 1800 and not settings.SESSION_SAVE_EVERY_REQUEST
+    assert "minqing.accounts.middleware.IdleSessionMiddleware" in settings.MIDDLEWARE
 
 
 def test_logout_is_a_post_and_audited(client, people):

@@ -110,3 +110,61 @@ def test_with_a_deferring_worker_a_burst_queues_one_drain(tree, key, settings):
 def test_services_say_batch_when_intake_is_queued(tree):
     services = Client().get(f"{BASE}/services.json").json()
     assert {s["type"] for s in services} == {"batch"}
+
+
+def _aged(minutes: int) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    Open311Submission.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=minutes))
+
+
+def test_a_drain_killed_mid_run_is_run_again_and_files_the_waiting_requests(tree, key, settings):
+    """kill -9 of the worker while it drained: its row stays running; the sweep fails it and queues the drain
+    again, once, and that drain files every submission (filing is idempotent)."""
+    import datetime
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from minqing.api import services
+    from minqing.core import jobs
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    services._drain_due.clear()
+    _post(key.raw), _post(key.raw)
+    drain = DBTaskResult.objects.get(task_path="minqing.api.tasks.open311_drain")
+    DBTaskResult.objects.filter(pk=drain.pk).update(
+        status="RUNNING", started_at=timezone.now() - datetime.timedelta(minutes=20)
+    )
+    _aged(20)
+    counts = jobs.sweep()
+    assert counts["tasks"] == 1 and counts["api.open311"] == 2
+    assert DBTaskResult.objects.get(pk=drain.pk).status == "FAILED"
+    (again,) = DBTaskResult.objects.filter(status="READY", task_path="minqing.api.tasks.open311_drain")
+    again.task.call(*again.args_kwargs["args"], **again.args_kwargs["kwargs"])
+    assert (
+        Petition.objects.count() == 2 and not Open311Submission.objects.filter(petition__isnull=True).exists()
+    )
+
+
+def test_submissions_left_waiting_without_a_drain_get_one_from_the_sweep(tree, key, settings):
+    """The queue lost the drain (a database restored from a backup, a row deleted by hand): the sweep sees
+    submissions waiting too long with no drain queued and queues one; a drain already queued is enough."""
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from minqing.api import services
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    services._drain_due.clear()
+    _post(key.raw)
+    DBTaskResult.objects.all().delete()
+    assert services.open311_sweep_waiting(timezone.now()) == 0  # too recent to call lost
+    _aged(5)
+    assert services.open311_sweep_waiting(timezone.now()) == 1
+    assert services.open311_sweep_waiting(timezone.now()) == 1
+    assert (
+        DBTaskResult.objects.filter(status="READY", task_path="minqing.api.tasks.open311_drain").count() == 1
+    )

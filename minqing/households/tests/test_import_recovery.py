@@ -8,10 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
+from minqing.core import jobs as lost_jobs
 from minqing.core import schedule
 from minqing.households.imports import engine, jobs
 from minqing.households.models import Household, ImportJob, ImportStatus
-from minqing.households.tasks import sweep_stale_imports
 
 from .helpers_excel import family_rows, start, workbook
 
@@ -62,7 +62,7 @@ def test_a_running_job_with_a_recent_heartbeat_and_finished_jobs_are_left_alone(
 def test_the_user_sees_the_interruption_retries_and_then_imports(client, tree, people):
     job = _job(people)
     _left_by_a_dead_worker(job, ImportStatus.APPLYING)
-    sweep_stale_imports.call()
+    lost_jobs.sweep_lost_jobs.call()
     client.force_login(people.cadre)
     page = client.get(reverse("households:import_detail", args=[job.pk])).content.decode()
     assert "后台处理中断" in page and 'id="retry"' in page
@@ -93,7 +93,18 @@ def test_only_the_uploader_may_retry_and_only_an_interrupted_job(client, tree, p
     assert ImportJob.objects.get(pk=broken.pk).status == ImportStatus.FAILED
 
 
-def test_the_sweep_is_a_periodic_task_that_runs_every_few_minutes():
-    (entry,) = [e for e in schedule.registered() if e.name == "households_sweep_stale_imports"]
-    assert entry.task is sweep_stale_imports
+def test_the_imports_are_swept_by_the_periodic_sweep_of_lost_jobs(tree, people):
+    assert "households.imports" in lost_jobs.registered_sweeps()
+    (entry,) = [e for e in schedule.registered() if e.name == "core_sweep_lost_jobs"]
     assert entry.when() - timezone.now() <= datetime.timedelta(minutes=5)
+    job = _job(people)
+    _left_by_a_dead_worker(job, ImportStatus.APPLYING)
+    assert lost_jobs.sweep()["households.imports"] == 1
+
+
+def test_the_status_polls_as_a_poll_so_an_open_tab_does_not_keep_the_session(client, tree, people):
+    job = _job(people)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.VALIDATING)
+    client.force_login(people.cadre)
+    page = client.get(reverse("households:import_detail", args=[job.pk])).content.decode()
+    assert 'hx-trigger="every 1s"' in page and '"X-Minqing-Poll": "1"' in page

@@ -13,11 +13,12 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from minqing.core.errors import ServiceError
 from minqing.core.forms import CleanCharField, StyledForm
+from minqing.core.ttl import ttl_cache
 from minqing.core.uploads import ALLOWED_NAMES, CheckedFile, check_upload
 from minqing.households.identity import normalize_phone
 from minqing.regions.models import Region
@@ -103,6 +104,13 @@ class MultipleFileField(forms.FileField):
         return checked
 
 
+# The public form's lists are read on every view and every post of the form, and change a few times a year: a
+# list up to this many seconds old is harmless, since the chosen region and category are looked up again, active,
+# when the form is cleaned.
+CHOICES_SECONDS = 30
+
+
+@ttl_cache(CHOICES_SECONDS)
 def township_choices() -> list[tuple[str, str]]:
     return [(str(t.pk), t.name) for t in township_list()]
 
@@ -112,6 +120,12 @@ def village_choices(township: Region | None) -> list[tuple[str, str]]:
     chosen (a village's name alone does not say where it is: 张庄村 exists in several townships)."""
     if township is None:
         return []
+    return _village_choices(township, get_language())
+
+
+@ttl_cache(CHOICES_SECONDS)
+def _village_choices(township: Region, language: str) -> list[tuple[str, str]]:
+    del language  # the cache key (with the township, by its pk): the township's label is translated
     return [(str(township.pk), _("%(name)s（乡镇本级）") % {"name": township.name})] + [
         (str(v.pk), v.name) for v in village_list(township)
     ]
@@ -120,6 +134,12 @@ def village_choices(township: Region | None) -> list[tuple[str, str]]:
 def villages_json() -> dict[str, list[list[Any]]]:
     """Every township's village choices, for the page's script to fill the second select without a reload
     (two queries, whatever the number of townships)."""
+    return _villages_json(get_language())
+
+
+@ttl_cache(CHOICES_SECONDS)
+def _villages_json(language: str) -> dict[str, list[list[Any]]]:
+    del language  # the cache key: the township's label is translated
     villages = villages_by_township()
     return {
         str(t.pk): [[t.pk, _("%(name)s（乡镇本级）") % {"name": t.name}]]
@@ -128,6 +148,7 @@ def villages_json() -> dict[str, list[list[Any]]]:
     }
 
 
+@ttl_cache(CHOICES_SECONDS)
 def category_choices() -> list[tuple[str, Any]]:
     """Leaf categories grouped by their parent; a parent without children is an option of its own."""
     choices: list[tuple[str, Any]] = []

@@ -73,6 +73,7 @@ from .routing import (
     petitions_assign,
     petitions_recategorise,
 )
+from .tracking import petition_track_lock_record
 
 __all__ = [
     "CHANNELS",
@@ -116,6 +117,7 @@ __all__ = [
     "petition_request_review",
     "petition_reveal",
     "petition_route",
+    "petition_track_lock_record",
     "petition_transfer",
     "petition_urge",
     "petitions_assign",

@@ -26,6 +26,7 @@ from minqing.regions.scoping import Perm, regions_with, require
 from minqing.workcal.selectors import work_calendar
 
 from .. import extensions
+from ..followups import registered_followups
 from ..models import (
     LEVEL_ORDER,
     Attachment,
@@ -267,13 +268,19 @@ def village_could_settle(*, region: Region, intake_level: str, competent_level: 
 
 
 @transaction.atomic
-def petition_register(*, actor: User | None, data: Intake, ip: str | None = None) -> Petition:
+def petition_register(
+    *, actor: User | None, data: Intake, ip: str | None = None, followups_later: bool = False
+) -> Petition:
     """Register a new request from any channel and start its acceptance clock.
 
     Staff need INTAKE_PETITIONS over the region; actor=None is the public page or an Open311 client (channel
     网上) and needs a phone. The request starts at the lowest level that can handle it: the category's proper
     level, or the village/township it is in, unless staff choose to keep it at their own level. Raises
     ValidationError listing every problem; nothing is written then.
+
+    With followups_later (the public form, whose visitor waits for the tracking code) what is no part of the
+    answer, the apps' after-register hooks and the message to the person, is queued in this transaction
+    (followups.registered_followups) instead of done here.
     """
     public = actor is None
     errors = _clean_intake(data, public=public)
@@ -362,8 +369,9 @@ def petition_register(*, actor: User | None, data: Intake, ip: str | None = None
     p.save()
     for checked in data.attachments:
         _attach(p, checked, actor)
-    for hook in extensions.after_register:
-        hook(p)
+    if not followups_later:
+        for hook in extensions.after_register:
+            hook(p)
     public_note = _("已登记，查询码 %(code)s。") % {"code": p.tracking_code}
     notes = []
     if skip:
@@ -387,10 +395,10 @@ def petition_register(*, actor: User | None, data: Intake, ip: str | None = None
         data={"channel": p.channel, "attachments": len(data.attachments)},
     )
     _audit(actor, p, None, _("登记诉求"), ip)
-    _tell(
-        p,
-        _("已登记，请凭查询码和手机尾号查询办理进展。"),
-    )
+    if followups_later:
+        registered_followups.enqueue(p.pk)
+    else:
+        _tell(p, _("已登记，请凭查询码和手机尾号查询办理进展。"))
     return p
 
 

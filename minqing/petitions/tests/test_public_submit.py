@@ -355,3 +355,32 @@ def test_the_done_and_track_pages_show_the_full_place(client, tree):
     p = Petition.objects.get()
     track = client.get(reverse("public:track_detail", args=[p.pk])).content.decode()
     assert re.search(r'data-testid="place">东坝头镇 · 张庄村', track)
+
+
+def test_the_answer_waits_for_nothing_but_the_request_and_the_rest_is_queued_with_it(client, tree, settings):
+    """The resident gets the tracking code once the request, its event and audit row are written; the duplicate
+    index and the message to the resident are queued in the same transaction and done by the worker."""
+    from django_tasks_db.models import DBTaskResult
+
+    from minqing.core.models import Notification
+    from minqing.hotspots.models import DupBand
+    from minqing.petitions.followups import registered_followups
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    r = post(client, form_data(tree.zhangzhuang))
+    assert r.status_code == 302 and r["Location"] == reverse("public:done")
+    p = Petition.objects.get()
+    assert not Notification.objects.exists() and not DupBand.objects.exists()
+    (queued,) = DBTaskResult.objects.filter(task_path=registered_followups.module_path)
+    assert queued.args_kwargs["args"] == [p.pk]
+
+    assert registered_followups.call(p.pk) is True  # what the worker does
+    assert DupBand.objects.filter(petition=p).exists()
+    (message,) = Notification.objects.all()
+    assert message.to == "13812345678" and p.tracking_code in message.body
+
+
+def test_the_followups_of_a_request_deleted_meanwhile_do_nothing(tree):
+    from minqing.petitions.followups import registered_followups
+
+    assert registered_followups.call(987654) is False

@@ -98,6 +98,44 @@ def test_track_is_rate_limited_per_ip(client, tree, settings):
     assert r.status_code == 302
 
 
+def test_wrong_tails_from_many_addresses_stop_the_code_even_for_the_right_tail(client, tree, settings):
+    settings.MINQING_PUBLIC_TRACK_PER_CODE_PER_HOUR = 5
+    p = township_matter(tree)
+    for i in range(5):  # five addresses, under the per-address limit each
+        r = client.post(TRACK, {"code": p.tracking_code, "tail": f"000{i}"}, REMOTE_ADDR=f"10.0.0.{i}")
+        assert r.status_code == 200 and "未找到" in r.content.decode()
+    r = client.post(TRACK, {"code": p.tracking_code, "tail": "5678"}, REMOTE_ADDR="10.0.0.99")
+    assert r.status_code == 429 and "查询已暂停" in r.content.decode()
+    assert p.title not in r.content.decode()
+    r = client.get(reverse("public:track_detail", args=[p.pk]))
+    assert r.status_code == 302 and r["Location"] == reverse("public:track")
+
+
+def test_right_tails_do_not_use_up_the_codes_allowance(client, tree, settings):
+    settings.MINQING_PUBLIC_TRACK_PER_CODE_PER_HOUR = 2
+    p = township_matter(tree)
+    for _i in range(6):
+        assert client.post(TRACK, {"code": p.tracking_code, "tail": "5678"}).status_code == 302
+    assert client.post(TRACK, {"code": p.tracking_code, "tail": "0000"}).status_code == 200
+    assert client.post(TRACK, {"code": p.tracking_code, "tail": "5678"}).status_code == 302
+
+
+def test_a_code_under_attack_is_audited_once_on_its_request_and_a_forged_one_too(client, tree, settings):
+    from minqing.audit.models import Action, AuditEntry
+
+    settings.MINQING_PUBLIC_TRACK_PER_CODE_PER_HOUR = 2
+    p = township_matter(tree)
+    for i in range(6):
+        client.post(TRACK, {"code": p.tracking_code, "tail": f"100{i}"}, REMOTE_ADDR=f"10.1.0.{i}")
+        client.post(TRACK, {"code": "ABCDE-FGHJK", "tail": f"100{i}"}, REMOTE_ADDR=f"10.2.0.{i}")
+    rows = list(AuditEntry.objects.filter(action=Action.LOCKOUT).order_by("pk"))
+    assert len(rows) == 2
+    on_request, forged = rows
+    assert on_request.object_id == str(p.pk) and on_request.region_path == p.region_path
+    assert p.tracking_code in on_request.note and on_request.ip == "10.1.0.2"
+    assert forged.object_id == "" and forged.object_repr == "ABCDEFGHJK"
+
+
 def test_script_in_title_content_and_name_is_rendered_escaped(client, tree):
     evil = "<script>alert(1)</script>"
     data = {

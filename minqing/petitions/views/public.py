@@ -33,6 +33,7 @@ from ..forms.public import (
 from ..models import EventKind, HandlingLevel, Petition, PetitionEvent, Satisfaction, Stage, Status
 
 HOUR = 3600
+TRACK_CODE = "public-track-code"  # wrong phone tails per tracking code, from every address
 GRANTS = "track_grants"  # {petition id: [tracking code, phone tail]} proved on the track form
 MAX_GRANTS = 20
 DONE = "public_submitted"  # {"code": …} of the request just submitted, for the done page
@@ -197,7 +198,9 @@ def submit(request: HttpRequest) -> HttpResponse:
         _too_often(form, limit)
         return _render_submit(request, form, status=429)
     try:
-        p = services.petition_register(actor=None, data=form.intake(), ip=client_ip(request))
+        p = services.petition_register(
+            actor=None, data=form.intake(), ip=client_ip(request), followups_later=True
+        )
     except (ValidationError, ServiceError) as exc:
         apply_errors(form, exc)
         return _render_submit(request, form)
@@ -263,7 +266,26 @@ def track(request: HttpRequest) -> HttpResponse:
         )
         return _track_form_response(request, form, status=429)
     tail = form.cleaned_data["tail"].strip()
-    p = selectors.petition_get_for_tracking(code=form.cleaned_data["code"], phone_tail=tail)
+    code = services.normalize_tracking_code(form.cleaned_data["code"])
+    # Guesses spread over many addresses still land on one code: each code takes only so many wrong tails an
+    # hour, whoever sends them. The attempt is counted before the lookup (so concurrent guesses cannot all
+    # slip under the limit) and a right one is taken back, so that only wrong tails use the code's allowance.
+    per_code = settings.MINQING_PUBLIC_TRACK_PER_CODE_PER_HOUR
+    attempts = ratelimit.count(TRACK_CODE, code, HOUR)
+    if attempts > per_code:
+        if attempts == per_code + 1:
+            services.petition_track_lock_record(code=code, attempts=per_code, ip=client_ip(request))
+        form.add_error(
+            None,
+            _(
+                "该查询码的手机号后 4 位输错次数过多，查询已暂停，请一小时后再试；"
+                "也可以带身份证到乡镇信访接待室查询。"
+            ),
+        )
+        return _track_form_response(request, form, status=429)
+    p = selectors.petition_get_for_tracking(code=code, phone_tail=tail)
+    if p is not None:
+        ratelimit.forgive(TRACK_CODE, code, HOUR)
     if p is None:
         # The same words whether the code does not exist or the tail is wrong: nothing to learn by guessing.
         form.add_error(
