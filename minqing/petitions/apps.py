@@ -12,8 +12,9 @@ class PetitionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # checks registers petitions.W001 (no CJK font for printed notices); extends fills other apps' pages.
-        from . import checks, extends  # noqa: F401
+        # checks registers petitions.W001 (no CJK font for printed notices); extends fills other apps' pages;
+        # search defines the full-text index, which the rebuild command finds by name.
+        from . import checks, extends, search  # noqa: F401
         from .tasks import next_run, remind_due_petitions
 
         extends.register()

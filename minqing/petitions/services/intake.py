@@ -35,6 +35,7 @@ from ..models import (
     Petition,
     Urgency,
 )
+from ..search import petition_index
 from .clock import deadline_rules, due_after, reclock
 from .common import (
     CHANNELS,
@@ -310,6 +311,7 @@ def petition_register(*, actor: User | None, data: Intake, ip: str | None = None
         p.repeat_of_id, repeat_code = earlier
     reclock(p, accept)
     p.save()
+    petition_index(p)
     for checked in data.attachments:
         _attach(p, checked, actor)
     for hook in extensions.after_register:
