@@ -73,19 +73,33 @@ _HAN_SPACE = re.compile(f"(?<=[{_HAN}])\\s+(?=[{_HAN}])")
 _QUOTED = re.compile(r"[\"“”„「」『』]([^\"“”„「」『』]*)[\"“”„「」『』]?|(\S+)")
 
 
+_fold_table: dict[int, str] | None = None
+
+
+def _table() -> dict[int, str]:
+    """Code point → folded character, for the Basic Multilingual Plane; built once, on first use, so that
+    folding is one str.translate instead of Python work per character."""
+    global _fold_table
+    if _fold_table is None:
+        table: dict[int, str] = {}
+        for cp in range(0x10000):
+            ch = chr(cp)
+            n = unicodedata.normalize("NFKC", ch) if cp >= 0x80 else ch
+            if len(n) == 1:
+                n = n.lower()
+            if len(n) == 1:
+                n = _FOLD.get(ord(n), n)
+                if n != ch:
+                    table[cp] = n
+        _fold_table = table
+    return _fold_table
+
+
 def fold(text: str) -> str:
     """The searchable form of `text`, character for character (same length): full-width folded, lower case,
     traditional → simplified. A character NFKC would turn into several (①, ㈠) stays as it is, so that positions
     in the folded text are positions in the original and highlights land on the right characters."""
-    out = []
-    for ch in text:
-        if ch.isascii():
-            out.append(ch.lower())
-            continue
-        n = unicodedata.normalize("NFKC", ch)
-        n = n.lower() if len(n) == 1 else ch
-        out.append(n.translate(_FOLD) if len(n) == 1 else ch)
-    return "".join(out)
+    return text.translate(_table())
 
 
 def _runs(folded: str) -> list[tuple[bool, str]]:
