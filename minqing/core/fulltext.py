@@ -44,7 +44,7 @@ from django.db.models import Model, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString, mark_safe
 
-WINDOW = 500
+WINDOW = 200
 MAX_TERMS = 8
 MAX_QUERY_CHARS = 100
 # PostgreSQL keeps positions up to 16383; a field starts this far after the previous one, so that no phrase of
@@ -448,13 +448,14 @@ class FulltextIndex:
         weights = ", ".join(f"{w:.4f}" for w in self.weights)
         return "rowid", f"{t} MATCH %s", f"-bm25({t}, {weights})"
 
-    def ranked_ids(self, qs: QuerySet[Any], q: str | Query, *, window: int = WINDOW) -> list[int]:
+    def ranked_ids(self, qs: QuerySet[Any], q: str | Query, *, window: int | None = None) -> list[int]:
         """The primary keys of the rows of `qs` that match `q`, best first (ties: newest first), among the
         newest `window` matches of `qs`. `qs` is applied as it is (scope, filters): it decides what may be
         found, this decides what matches."""
         query = parse(q) if isinstance(q, str) else q
         if not query:
             return []
+        window = window or WINDOW
         key, match, rank = self._sql()
         text = query.tsquery() if _vendor() == "postgresql" else query.fts5()
         meta = qs.model._meta
@@ -475,7 +476,7 @@ class FulltextIndex:
         return [int(r[0]) for r in rows]
 
     def filter(
-        self, qs: QuerySet[Any], q: str | Query, *, window: int = WINDOW, first: Sequence[int] = ()
+        self, qs: QuerySet[Any], q: str | Query, *, window: int | None = None, first: Sequence[int] = ()
     ) -> QuerySet[Any]:
         """`qs` restricted to what matches `q` (see ranked_ids), `first` ahead of it (exact hits found by other
         means, such as a typed tracking code), annotated `search_rank` (smaller is better) and ordered by it."""
