@@ -16,8 +16,9 @@ class PetitionsConfig(AppConfig):
 
     def ready(self) -> None:
         # checks registers petitions.W001 (no CJK font for printed notices); extends fills other apps' pages;
-        # duties adds requests and reception days to the 责任清单.
-        from . import checks, duties, extends  # noqa: F401
+        # duties adds requests and reception days to the 责任清单; search defines the full-text index, which the
+        # rebuild command finds by name.
+        from . import checks, duties, extends, search  # noqa: F401
         from .followups import registered_followups
         from .tasks import next_run, remind_due_petitions
 

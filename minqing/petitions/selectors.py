@@ -39,6 +39,7 @@ from .models import (
     Stage,
     Status,
 )
+from .search import PETITIONS
 from .services import PER_SLOT, normalize_tracking_code, reception_slots
 
 SOON_WORKING_DAYS = 3
@@ -202,14 +203,6 @@ def petition_list(*, actor: User, filters: ListFilters, for_sorted_page: bool = 
     )
     if filters.queue:
         qs = qs.filter(queue_q(actor=actor, queue=filters.queue, today=today))
-    if filters.q:
-        code = normalize_tracking_code(filters.q)
-        text = Q(title__contains=filters.q) | Q(submitter_name=filters.q)
-        if len(code) == 10:
-            text |= Q(tracking_code=code)
-        if filters.q.isdigit() and len(filters.q) >= 4:
-            text |= Q(submitter_phone__endswith=filters.q)
-        qs = qs.filter(text)
     if filters.status:
         qs = (
             qs.filter(status="accepted", reopen_count__gt=0)
@@ -247,7 +240,18 @@ def petition_list(*, actor: User, filters: ListFilters, for_sorted_page: bool = 
         qs = qs.filter(is_repeat=True)
     if filters.skip_level:
         qs = qs.filter(is_skip_level=True)
+    if filters.q:
+        return petition_search(qs=qs, q=filters.q)
     return qs.order_by("-registered_on", "-id")
+
+
+def petition_search(*, qs: QuerySet[Petition], q: str) -> QuerySet[Petition]:
+    """The rows of `qs` (already scoped and filtered) that match `q`: a typed tracking code first, then the
+    full-text matches of title, content, the people's names and phone tails, best first (search.PETITIONS;
+    ranked among the newest fulltext.WINDOW matches)."""
+    code = normalize_tracking_code(q)
+    first = list(qs.filter(tracking_code=code).values_list("pk", flat=True)) if len(code) == 10 else []
+    return PETITIONS.filter(qs, q, first=first)
 
 
 # --- Work queues: what needs this person now ------------------------------------------------------------------

@@ -37,6 +37,7 @@ from ..models import (
     Petition,
     Urgency,
 )
+from ..search import petition_index
 from .clock import deadline_rules, due_after, reclock
 from .common import (
     CHANNELS,
@@ -367,6 +368,7 @@ def petition_register(
             p.handler_path = level_path(region.path, earlier_level)
     reclock(p, accept)
     p.save()
+    petition_index(p)
     for checked in data.attachments:
         _attach(p, checked, actor)
     if not followups_later:

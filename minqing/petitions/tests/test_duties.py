@@ -65,7 +65,7 @@ def test_a_departments_request_without_a_named_handler_is_every_members(tree, pe
 
 
 def test_a_named_handler_takes_the_request_off_the_departments_other_members(tree, people):
-    dept = department(tree.township, members=(people.handler,))
+    dept = department(tree.township, members=(people.handler, people.officer))
     _assigned(people, tree, dept=dept, assignee=people.officer)
     assert _items(people.handler, kind=HANDLE) == []
     assert len(_items(people.officer, kind=HANDLE)) == 1

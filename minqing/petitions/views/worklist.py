@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from minqing.accounts.models import User
+from minqing.core import fulltext
 from minqing.core.errors import ServiceError
 from minqing.core.paging import capped_page
 from minqing.core.request import AuthedRequest
@@ -24,6 +25,8 @@ from .. import selectors, services
 from ..forms.staff import BulkForm
 from ..models import Channel, DueKind, HandlingLevel, Satisfaction, Status
 from .common import can_view, date_or_none, int_or_none
+
+EXCERPT_CHARS = 60
 
 
 def parse_filters(params: Any) -> selectors.ListFilters:
@@ -80,19 +83,30 @@ def _label_rows(rows: Any) -> None:
         p.labels = {field: maps[field].get(getattr(p, field), "") for field in maps}
 
 
+def _highlight_rows(rows: Any, q: str) -> None:
+    """Each row's title with the query's words marked, and an excerpt of the content where they occur."""
+    query = fulltext.parse(q)
+    for p in rows:
+        p.title_marked = fulltext.highlight(p.title, query)
+        p.content_marked = fulltext.highlight(p.content, query, excerpt=EXCERPT_CHARS)
+
+
 @login_required
 def petition_list(request: AuthedRequest) -> HttpResponse:
     if not can_view(request.user):
         raise PermissionDenied
     filters = parse_filters(request.GET)
     qs = selectors.petition_list(actor=request.user, filters=filters)
-    page = capped_page(
-        qs,
-        30,
-        request.GET.get("page"),
-        count_from=selectors.petition_list(actor=request.user, filters=filters, for_sorted_page=False),
+    # A search is a short list of ranked ids, counted as it is; the plain list counts fastest in another form.
+    count_from = (
+        None
+        if filters.q
+        else selectors.petition_list(actor=request.user, filters=filters, for_sorted_page=False)
     )
+    page = capped_page(qs, 30, request.GET.get("page"), count_from=count_from)
     _label_rows(page.object_list)
+    if filters.q:
+        _highlight_rows(page.object_list, filters.q)
     departments = selectors.department_qs(actor=request.user)
     today = timezone.localdate()
     return render(
@@ -115,6 +129,7 @@ def petition_list(request: AuthedRequest) -> HttpResponse:
             "can_bulk": has_perm(request.user, Perm.HANDLE_PETITIONS),
             "bulk_form": BulkForm(departments=departments, prefix="bulk"),
             "querystring": _querystring(request),
+            "search_window": fulltext.WINDOW,
         },
     )
 
