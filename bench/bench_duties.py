@@ -167,7 +167,7 @@ def build(n_requests: int, n_disputes: int) -> None:
         disputes = []
         for i in range(n_disputes):
             v = villages[(i * 7) % len(villages)]
-            pool = staff.get(v.path) or staff.get(v.path[:9]) or [None]
+            keepers: list[int | None] = [*(staff.get(v.path) or staff.get(v.path[:9]) or [])] or [None]
             disputes.append(
                 Dispute(
                     code=f"BD{i:08d}",
@@ -177,8 +177,8 @@ def build(n_requests: int, n_disputes: int) -> None:
                     title=f"邻里纠纷{i}",
                     facts="……",
                     risk_level=rng.randint(1, 4),
-                    stabilizer_id=rng.choice(pool),
-                    resolver_id=rng.choice(pool),
+                    stabilizer_id=rng.choice(keepers),
+                    resolver_id=rng.choice(keepers),
                     status=rng.choice([DisputeStatus.FOUND, DisputeStatus.MEDIATING]),
                     found_on=today - datetime.timedelta(days=rng.randint(0, 200)),
                     created_at=now,

@@ -114,7 +114,7 @@ def measure(args: argparse.Namespace) -> None:
     officer = User.objects.get(username="officer")
     rng = random.Random(11)
     max_id = Petition.objects.order_by("-id").values_list("id", flat=True)[0]
-    phones = []
+    phones: list[str] = []
     while len(phones) < 30:
         p = (
             Petition.objects.filter(id__gte=rng.randint(1, max_id))
