@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from minqing.accounts.models import Department
+from minqing.core.fulltext import highlight as fulltext_highlight
 from minqing.core.text import clean_text
 from minqing.regions.models import Level, Region
 from minqing.regions.scoping import Actor, Perm, regions_for, scope
@@ -91,19 +92,9 @@ def search_terms(q: str) -> list[str]:
 
 
 def highlight(text: str, terms: list[str]) -> SafeString:
-    """`text` escaped, with every occurrence of a term in <mark>: matched on the raw text, so a term can never
-    hit inside an escaped entity."""
-    if not text:
-        return mark_safe("")
-    spans = _spans(text, terms)
-    out: list[str] = []
-    pos = 0
-    for start, end in spans:
-        out.append(escape(text[pos:start]))
-        out.append("<mark>" + escape(text[start:end]) + "</mark>")
-        pos = end
-    out.append(escape(text[pos:]))
-    return mark_safe("".join(out))
+    """`text` escaped, with every occurrence of a term in <mark>: the full-text engine's highlighting, so the
+    policy library and the request list mark the same words the same way (folded, never inside an entity)."""
+    return fulltext_highlight(text or "", " ".join(terms))
 
 
 def _spans(text: str, terms: list[str]) -> list[tuple[int, int]]:

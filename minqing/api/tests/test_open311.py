@@ -24,6 +24,28 @@ pytestmark = pytest.mark.django_db
 BASE = "/open311/v2"
 
 
+# The fields of a GeoReport v2 service request, in the spec's order.
+REQUEST_FIELDS = [
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_name",
+    "service_code",
+    "description",
+    "agency_responsible",
+    "service_notice",
+    "requested_datetime",
+    "updated_datetime",
+    "expected_datetime",
+    "address",
+    "address_id",
+    "zipcode",
+    "lat",
+    "long",
+    "media_url",
+]
+
+
 def post(key_raw: str, fmt: str = "json", **fields: Any) -> Any:
     data = {"api_key": key_raw, "service_code": "chengxiang-road", "lat": "34.851234", "long": "114.912345"}
     data.update({k: v for k, v in fields.items() if v is not None})
@@ -401,25 +423,7 @@ def test_request_xml_has_every_spec_field_in_order(tree, key):
     root = xml(Client().get(f"{BASE}/requests/{receipt['service_request_id']}.xml", {"api_key": key.raw}))
     request = root.find("request")
     assert request is not None
-    assert [c.tag for c in request] == [
-        "service_request_id",
-        "status",
-        "status_notes",
-        "service_name",
-        "service_code",
-        "description",
-        "agency_responsible",
-        "service_notice",
-        "requested_datetime",
-        "updated_datetime",
-        "expected_datetime",
-        "address",
-        "address_id",
-        "zipcode",
-        "lat",
-        "long",
-        "media_url",
-    ]
+    assert [c.tag for c in request] == REQUEST_FIELDS
 
 
 def test_another_jurisdictions_request_and_token_are_404_and_not_listed(tree, key, other_key, people):
